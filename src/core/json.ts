@@ -34,3 +34,21 @@ export function sha256(data: string | Uint8Array): string {
 export function hashJson(value: unknown): string {
   return sha256(canonicalJson(value));
 }
+
+/**
+ * A JSON-safe copy of a value: non-finite numbers (a diverged run's loss)
+ * become null and undefined properties are dropped, so an artifact
+ * round-trips through result.json unchanged and hashes canonically.
+ */
+export function toJsonSafe(value: unknown): JsonValue {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(toJsonSafe);
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+  if (typeof value === 'object') {
+    const out: { [k: string]: JsonValue } = {};
+    for (const [k, v] of Object.entries(value as object)) if (v !== undefined) out[k] = toJsonSafe(v);
+    return out;
+  }
+  return null;
+}

@@ -81,7 +81,7 @@ export function buildGraph(config: PipelineConfig): Graph {
     instances.push({
       id: metricsId(name),
       kind: 'metrics',
-      params: { experiment: name },
+      params: { experiment: name, loss: exp.loss } as unknown as JsonValue,
       deps: [...initSeeds.map((s) => initId(name, s)), ...trains],
       group: name,
     });

@@ -4,7 +4,7 @@
  * init stage's λmax(H0), so a grid in η/η_crit is shared across seeds and
  * widths. A diverged run is a result (status "diverged"), not a failure.
  */
-import type { JsonValue } from '../../src/core/json.js';
+import { toJsonSafe } from '../../src/core/json.js';
 import type { StageImpl } from '../../src/core/stage.js';
 import type { LossConvention, ModelSpec, TrainSpec, Variant } from '../../src/config/types.js';
 import type { InitSummary } from '../../src/numerics/types.js';
@@ -53,13 +53,13 @@ export const trainStage: StageImpl = {
     });
     ctx.log(`${result.status}: ${result.reason}`);
     return {
-      result: {
+      result: toJsonSafe({
         ...result,
         etaUnit: p.eta.unit,
         etaValue: p.eta.value,
         etaRel: eta / summary.etaCrit,
         etaLambda: eta * summary.lambdaMaxH,
-      } as unknown as JsonValue,
+      }),
     };
   },
 };
