@@ -22,6 +22,13 @@ export interface TrainableModel {
    * reverse-mode gradients of `predict`.
    */
   gdStep?(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number): number;
+  /**
+   * θ² = ‖w‖² when it cannot be read off `variables` (e.g. the Gram-matrix
+   * mode of the two-layer FC, which tracks pre-activations instead of W).
+   */
+  theta2?(): number;
+  /** ‖w − w0‖, for the same reason; the trainer otherwise snapshots `variables` at the start. */
+  distance?(): number;
   /** Fraction of inactive hidden units per layer on x (ReLU-like nets only). */
   sparsity?(x: tf.Tensor): number[];
   dispose(): void;

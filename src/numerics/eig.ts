@@ -1,0 +1,133 @@
+/**
+ * Small dense symmetric eigenproblems in float64 JavaScript.
+ *
+ * Why here and not on the tensor backend: kernels are n×n with n ≤ a few
+ * thousand, the answer must not depend on the backend's float32 kernels, and
+ * tfjs has no eigensolver.
+ */
+
+/** All eigenvalues of a symmetric n×n matrix (row-major), ascending, by cyclic Jacobi. */
+export function symEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  const m = Float64Array.from(a as ArrayLike<number>);
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += m[i * n + i]! ** 2;
+      for (let j = i + 1; j < n; j++) off += m[i * n + j]! ** 2;
+    }
+    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q]!;
+        if (apq === 0) continue;
+        const app = m[p * n + p]!;
+        const aqq = m[q * n + q]!;
+        const theta = (aqq - app) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = m[k * n + p]!;
+          const akq = m[k * n + q]!;
+          m[k * n + p] = c * akp - s * akq;
+          m[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = m[p * n + k]!;
+          const aqk = m[q * n + k]!;
+          m[p * n + k] = c * apk - s * aqk;
+          m[q * n + k] = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  const ev = new Float64Array(n);
+  for (let i = 0; i < n; i++) ev[i] = m[i * n + i]!;
+  return ev.sort();
+}
+
+/**
+ * Largest eigenvalue of a symmetric operator given only its action, by
+ * Lanczos with full reorthogonalisation (k steps, default min(n, 80)); the
+ * Ritz values come from a Jacobi solve of the k×k tridiagonal matrix.
+ * Deterministic start vector (all ones plus a fixed ramp), so results are
+ * reproducible.
+ */
+export function lanczosMax(matvec: (x: Float64Array) => Float64Array, n: number, k = Math.min(n, 80)): number {
+  if (n === 0) return 0;
+  const Q: Float64Array[] = [];
+  let q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = 1 + (0.5 * ((i * 7919) % 101)) / 101;
+  let nrm = 0;
+  for (let i = 0; i < n; i++) nrm += q[i]! * q[i]!;
+  nrm = Math.sqrt(nrm);
+  for (let i = 0; i < n; i++) q[i]! /= nrm;
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  for (let j = 0; j < k; j++) {
+    Q.push(q);
+    const w = matvec(q);
+    let a = 0;
+    for (let i = 0; i < n; i++) a += w[i]! * q[i]!;
+    alpha.push(a);
+    // full reorthogonalisation (twice is enough)
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of Q) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += w[i]! * u[i]!;
+        for (let i = 0; i < n; i++) w[i]! -= d * u[i]!;
+      }
+    }
+    nrm = 0;
+    for (let i = 0; i < n; i++) nrm += w[i]! * w[i]!;
+    nrm = Math.sqrt(nrm);
+    if (j === k - 1 || nrm < 1e-12 * Math.max(Math.abs(a), 1e-300)) break;
+    beta.push(nrm);
+    q = new Float64Array(n);
+    for (let i = 0; i < n; i++) q[i] = w[i]! / nrm;
+  }
+  const m = alpha.length;
+  const T = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    T[i * m + i] = alpha[i]!;
+    if (i + 1 < m) {
+      T[i * m + i + 1] = beta[i]!;
+      T[(i + 1) * m + i] = beta[i]!;
+    }
+  }
+  const ev = symEigenvalues(T, m);
+  return ev[m - 1]!;
+}
+
+/** λmax of a dense symmetric matrix: exact Jacobi for n ≤ 64, Lanczos above. */
+export function denseLambdaMax(a: ArrayLike<number>, n: number): number {
+  if (n <= 64) {
+    const ev = symEigenvalues(a, n);
+    return ev[n - 1] ?? 0;
+  }
+  const A = Float64Array.from(a as ArrayLike<number>);
+  return lanczosMax((x) => {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const row = i * n;
+      for (let j = 0; j < n; j++) s += A[row + j]! * x[j]!;
+      y[i] = s;
+    }
+    return y;
+  }, n);
+}
+
+/** Rayleigh quotient pᵀKp/‖p‖² (0 when p = 0); Zhu's λ1/λ2 along p1/p2. */
+export function rayleigh(a: ArrayLike<number>, n: number, p: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    den += p[i]! * p[i]!;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += a[i * n + j]! * p[j]!;
+    num += p[i]! * s;
+  }
+  return den === 0 ? 0 : num / den;
+}
