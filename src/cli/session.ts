@@ -1,0 +1,74 @@
+/**
+ * Everything a command needs, loaded once: the resolved config, the DAG, the
+ * static key of every instance, and the cache. Config errors come back as a
+ * formatted, located message and exit code 2 — never a stack trace.
+ */
+import { dirname, resolve } from 'node:path';
+import { FsCache } from '../cache/store.js';
+import { loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
+import type { PipelineConfig } from '../config/types.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import { buildGraph, type Graph } from '../graph/build.js';
+import { computeKeys, type KeyedInstance } from '../graph/keys.js';
+import { EXIT } from '../messages/cli.js';
+import { STAGE_META } from '../../stages/manifest.js';
+import type { CommonOptions } from './args.js';
+import { NUMERIC_PACKAGES, repoRoot, resolveBackend, versions } from './runtime.js';
+
+export interface Session {
+  /** The catapult checkout (stage sources are hashed from here). */
+  readonly repoRoot: string;
+  /** Absolute path of pipeline.yaml; cache/ and reports/ default to its folder. */
+  readonly configFile: string;
+  readonly projectDir: string;
+  readonly loaded: LoadedPipeline;
+  readonly config: PipelineConfig;
+  readonly graph: Graph;
+  readonly keys: ReadonlyMap<string, KeyedInstance>;
+  readonly backend: string;
+  readonly numericPackages: Readonly<Record<string, string>>;
+  readonly dataRoot: string;
+  readonly cacheDir: string;
+  /** Opened lazily: `graph` needs no cache. */
+  openCache(): Promise<FsCache>;
+}
+
+export interface SessionFailure {
+  readonly exit: number;
+  readonly message: string;
+}
+
+/** Loads config + graph + keys for the given common options (profile, --set, backend). */
+export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = process.env): Result<Session, SessionFailure> {
+  const configFile = resolve(common.config);
+  const loaded = loadPipeline(common.config, { profile: common.profile, sets: common.sets, env });
+  if (!loaded.ok) return err({ exit: EXIT.config, message: formatConfigFailures(loaded.error, { color: useColor() }) });
+  const config = loaded.value.config;
+  const root = repoRoot();
+  const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
+  const numericPackages = versions(NUMERIC_PACKAGES, root);
+  const graph = buildGraph(config);
+  const keys = computeKeys(graph, { repoRoot: root, backend, numericPackages, meta: STAGE_META });
+  const projectDir = dirname(configFile);
+  const cacheDir = resolve(common.cacheDir ?? resolve(projectDir, 'cache'));
+  let cache: Promise<FsCache> | undefined;
+  return ok({
+    repoRoot: root,
+    configFile,
+    projectDir,
+    loaded: loaded.value,
+    config,
+    graph,
+    keys,
+    backend,
+    numericPackages,
+    dataRoot: resolve(projectDir, config.defaults.dataRoot),
+    cacheDir,
+    openCache: () => (cache ??= FsCache.open(cacheDir)),
+  });
+}
+
+export function useColor(): boolean {
+  return process.stderr.isTTY === true && !process.env.NO_COLOR;
+}
