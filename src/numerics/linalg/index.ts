@@ -1,0 +1,3 @@
+export * from './dense.js';
+export * from './expm.js';
+export * from './eigen.js';
