@@ -1,4 +1,6 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JsonValue } from '../core/json.js';
 import { err, type Result } from '../core/result.js';
@@ -23,13 +25,32 @@ export interface WorkerPoolOptions {
   /**
    * Worker entry script. Default: `worker.js` beside this module (the compiled
    * `dist/src/executor/worker.js`), or `worker.ts` run through tsx when this
-   * module itself is TypeScript (tests, `tsx`).
+   * module itself is TypeScript (tests, `tsx`). Any `.ts` script is run through tsx.
    */
   readonly workerScript?: URL;
-  /** Extra Node flags for workers (default `['--import', 'tsx']` for a `.ts` script). */
+  /** Extra Node flags for workers. A `.ts` script is loaded through tsx's register API. */
   readonly execArgv?: readonly string[];
   /** Passed to `new Worker` (resource limits, env). */
   readonly nodeWorkerOptions?: Omit<WorkerOptions, 'workerData' | 'execArgv'>;
+}
+
+/** URL of tsx's ESM register API (for running the TypeScript worker entry in dev and tests). */
+function tsxApiUrl(): string {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    const req = createRequire(import.meta.url);
+    return pathToFileURL(path.join(path.dirname(req.resolve('tsx')), 'esm/api/index.mjs')).href;
+  }
+}
+
+/**
+ * Worker source that registers tsx and then imports a `.ts` entry. Node 20
+ * does not apply `--import tsx` from a worker's execArgv, so the TypeScript
+ * entry is loaded through tsx's register API instead.
+ */
+function tsxBootstrap(script: URL): string {
+  return `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })`;
 }
 
 interface Job {
@@ -47,7 +68,9 @@ class PoolWorker {
   private crash: string | undefined;
 
   constructor(script: URL, execArgv: readonly string[], boot: WorkerBoot, extra: WorkerPoolOptions['nodeWorkerOptions']) {
-    this.worker = new Worker(script, { ...extra, workerData: boot, execArgv: [...execArgv] });
+    this.worker = script.pathname.endsWith('.ts')
+      ? new Worker(tsxBootstrap(script), { ...extra, eval: true, workerData: boot, execArgv: [...execArgv] })
+      : new Worker(script, { ...extra, workerData: boot, execArgv: [...execArgv] });
     let settleReady!: (r: Result<string, string>) => void;
     this.ready = new Promise((r) => (settleReady = r));
     this.worker.on('message', (m: WorkerMessage) => {
@@ -108,7 +131,7 @@ export class WorkerPoolRunner implements StageRunner {
     const here = import.meta.url;
     const isTs = here.endsWith('.ts');
     this.script = options.workerScript ?? new URL(isTs ? './worker.ts' : './worker.js', here);
-    this.execArgv = options.execArgv ?? (this.script.pathname.endsWith('.ts') ? ['--import', 'tsx'] : []);
+    this.execArgv = options.execArgv ?? [];
     const reg = options.registryModule;
     this.boot = {
       registryModule:
