@@ -135,15 +135,17 @@ function tfInverse(m: tf.Tensor2D, n: number): tf.Tensor2D {
 }
 
 function tfSolveInverse(q: tf.Tensor2D, p: tf.Tensor2D, n: number): tf.Tensor2D | undefined {
-  const x = tf.tidy(() => tf.matMul(tfInverse(q, n), p));
+  const x = tf.tidy(() => tf.matMul(tfInverse(q, n), p)) as tf.Tensor2D;
   // Residual check on a fixed probe vector: ‖Q(Xv) − Pv‖ ≤ 1e-4 ‖Pv‖.
-  const ok = tf.tidy(() => {
+  const [rn, pn] = tf.tidy(() => {
     const v = tf.linspace(-1, 1, n).reshape([n, 1]);
-    const r = tf.sub(tf.matMul(q, tf.matMul(x, v)), tf.matMul(p, v));
-    const rn = tf.norm(r).dataSync()[0]!;
-    const pn = tf.norm(tf.matMul(p, v)).dataSync()[0]!;
-    return Number.isFinite(rn) && rn <= 1e-4 * pn;
+    const pv = tf.matMul(p, v);
+    const r = tf.sub(tf.matMul(q, tf.matMul(x, v)), pv);
+    return [tf.norm(r), tf.norm(pv)];
   });
+  const ok = Number.isFinite(rn.dataSync()[0]!) && rn.dataSync()[0]! <= 1e-4 * pn.dataSync()[0]!;
+  rn.dispose();
+  pn.dispose();
   if (ok) return x;
   x.dispose();
   return undefined;
