@@ -83,6 +83,13 @@ export type ModelSpec =
       g: 'identity' | 'tanh';
       /** Student rank: project θ onto a rank-r subspace (teacher–student), else full. */
       rank?: number;
+      /**
+       * Seed of the fixed meta-features (B, eigenvalues, U); defaults to the init seed.
+       * Teacher–student needs it: the dataset's teacher and the student must share W^i.
+       */
+      featureSeed?: number;
+      /** ζ² of the teacher in teacher–student (default 1/n). */
+      teacherZeta2?: number;
     }
   | {
       arch: 'quadratic-bias';
@@ -91,6 +98,12 @@ export type ModelSpec =
       zeta2?: number;
       eigen: { kind: 'pm-one' | 'pm-uniform'; low?: number; high?: number };
       g: 'identity' | 'tanh';
+      /** Teacher–student (Meltzer fig 7): the student keeps the leading nPsi/nPhi indices of the teacher's blocks. */
+      student?: { nPsi: number; nPhi: number };
+      /** Seed of the fixed features (B, eigenvalues, U); defaults to the init seed; required for teacher–student. */
+      featureSeed?: number;
+      /** ζ² of the teacher in teacher–student (default 1/nPsi). */
+      teacherZeta2?: number;
     }
   | {
       arch: 'gqm';
@@ -99,6 +112,8 @@ export type ModelSpec =
       gamma: number;
       /** w0 ~ N(0, I) ('normal') or w0 = 0 ('zero', the authors' script). */
       init: 'normal' | 'zero';
+      /** Seed of Σ(x) (one random ±1 diagonal per distinct input); defaults to the init seed. */
+      featureSeed?: number;
     };
 
 /** Which model is trained: the network, its linearisation, or its quadratic model (around w0). */
