@@ -48,7 +48,7 @@ import {
   type TreeProblem,
 } from './tree.js';
 import type { PipelineConfig } from './types.js';
-import { errorsToFailures, runValidator } from './validate.js';
+import { errorsToFailures, nodeKey, runValidator } from './validate.js';
 
 export interface LoadOptions {
   /** Profile to overlay (`--profile`); null or absent for the paper-scale default. */
@@ -119,7 +119,11 @@ export function loadPipelineText(text: string, file: string, opts: LoadOptions =
 
   // 1. parse
   const parsed = parseYaml(source, text, []);
-  for (const p of parsed.problems) fail('yaml', yamlMessage(p, text), p.at);
+  // After the first syntax error yaml's further errors are mostly its own confusion; duplicate keys are reliable.
+  const firstSyntax = parsed.problems.find((p) => p.code !== 'DUPLICATE_KEY');
+  for (const p of parsed.problems) {
+    if (p.code === 'DUPLICATE_KEY' || p === firstSyntax) fail('yaml', yamlMessage(p, text), p.code === 'TAB_AS_INDENT' ? p.at : tokenAt(p.at, text));
+  }
   if (failures.length > 0) return done();
   const start: Origin = { source, start: 0, end: firstLineEnd(text) };
   if (parsed.node?.t !== 'map') {
@@ -161,13 +165,14 @@ export function loadPipelineText(text: string, file: string, opts: LoadOptions =
   });
 
   // 5. the document as written (after overlays)
-  failures.push(...errorsToFailures(root, runValidator('raw', toJson(root)), name));
+  const suppress = new Set<string>();
+  failures.push(...errorsToFailures(root, runValidator('raw', toJson(root)), name, suppress));
 
   // 6. templates and defaults
-  const resolved = resolve(root, fail);
+  const resolved = resolve(root, fail, suppress);
 
   // 7. required keys, then meaning
-  failures.push(...errorsToFailures(resolved, runValidator('resolved', toJson(resolved)), name));
+  failures.push(...errorsToFailures(resolved, runValidator('resolved', toJson(resolved)), name, suppress));
   checkSemantics(resolved, fail);
   if (failures.length > 0) return done();
 
@@ -199,6 +204,17 @@ export function loadPipelineText(text: string, file: string, opts: LoadOptions =
   });
 }
 
+/** Moves a range that covers only indentation to the token after it, and widens a duplicate key to the whole key. */
+function tokenAt(at: Origin, text: string): Origin {
+  let start = at.start;
+  while (start < text.length && text[start] === ' ') start++;
+  if (start >= text.length || text[start] === '\n') return at;
+  let end = Math.max(at.end, start + 1);
+  const key = /^[^:\n#]*?(?=\s*:(\s|$))/.exec(text.slice(start, text.indexOf('\n', start) < 0 ? undefined : text.indexOf('\n', start)));
+  if (key !== null && key[0].length > 0) end = Math.max(end, start + key[0].length);
+  return { ...at, start, end };
+}
+
 function firstLineEnd(text: string): number {
   const i = text.indexOf('\n');
   return i < 0 ? text.length : i;
@@ -207,7 +223,7 @@ function firstLineEnd(text: string): number {
 function yamlMessage(p: TreeProblem, text: string): string {
   switch (p.code) {
     case 'DUPLICATE_KEY':
-      return msg.duplicateKey(text.slice(p.at.start, p.at.end).trim());
+      return msg.duplicateKey(text.slice(tokenAt(p.at, text).start, tokenAt(p.at, text).end).trim());
     case 'TAB_AS_INDENT':
       return msg.tabIndent();
     case 'MULTIPLE_DOCS':
@@ -385,7 +401,7 @@ function withoutKey(node: LMap, key: string): LMap {
   return { ...node, entries };
 }
 
-function resolve(root: LMap, fail: Fail): LMap {
+function resolve(root: LMap, fail: Fail, suppress: Set<string>): LMap {
   const templates = get(root, 'templates');
   const names = templates?.t === 'map' ? [...templates.entries.keys()] : [];
   const memo = new Map<string, LNode | undefined>();
@@ -394,6 +410,7 @@ function resolve(root: LMap, fail: Fail): LMap {
     if (node.t !== 'map') return node;
     const use = get(node, 'use');
     let base: LNode | undefined;
+    let broken = false;
     if (use?.t === 'seq') {
       for (const item of use.items) {
         if (item.t !== 'scalar' || typeof item.v !== 'string') continue;
@@ -401,10 +418,12 @@ function resolve(root: LMap, fail: Fail): LMap {
         const t = getEntry(templates, name);
         if (t === undefined) {
           fail('reference', msg.unknownReference('template', name, dotted(item.home), suggest(name, names)), item.at, item.home);
+          broken = true;
           continue;
         }
         if (stack.includes(name)) {
           fail('cycle', msg.templateCycle([...stack.slice(stack.indexOf(name)), name]), item.at, item.home);
+          broken = true;
           continue;
         }
         const resolved = memo.has(name) ? memo.get(name) : expand(t.node, [...stack, name]);
@@ -413,7 +432,9 @@ function resolve(root: LMap, fail: Fail): LMap {
       }
     }
     const own = withoutKey(node, 'use');
-    return base === undefined ? own : overlayNode(base, own, false, []);
+    const merged = base === undefined ? own : overlayNode(base, own, false, []);
+    if (broken) suppress.add(`${nodeKey(merged)}:*`);
+    return merged;
   };
 
   // Templates are expanded on their own too, so cycles among unused templates are reported.

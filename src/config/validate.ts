@@ -87,7 +87,11 @@ function describeBranch(schema: unknown): string | undefined {
 
 /** Drops `if` noise and collapses anyOf/oneOf branches (see the module comment). */
 function collapse(errors: readonly ErrorObject[]): ErrorObject[] {
-  const out = errors.filter((e) => e.keyword !== 'if');
+  // A bad name is reported once, by its propertyNames error, not by the name schema's own errors too.
+  const badNames = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
+  const out = errors.filter(
+    (e) => e.keyword !== 'if' && !(badNames.has(e.instancePath) && e.keyword !== 'propertyNames' && e.keyword !== 'additionalProperties' && e.keyword !== 'required' && e.keyword !== 'type'),
+  );
   const unions = out.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   if (unions.length === 0) return out;
   const drop = new Set<ErrorObject>();
@@ -117,11 +121,19 @@ function collapse(errors: readonly ErrorObject[]): ErrorObject[] {
 const isRecordKey = (parentPath: Path): boolean =>
   parentPath.length === 1 && ['templates', 'datasets', 'experiments', 'figures', 'profiles'].includes(String(parentPath[0]));
 
+/** Key of a map node for suppressing follow-on errors: `order:offset`. */
+export const nodeKey = (node: LNode): string => (node.at === undefined ? '' : `${node.at.source.order}:${node.at.start}`);
+
 /**
  * Converts ajv errors (on the JSON of `root`) into failures located in the
  * tree. `file` is the pipeline file name for the summary.
+ *
+ * `suppress` carries follow-on knowledge between passes: an unknown key with a
+ * suggestion `x` adds `node:x` (so "missing `steps`" is not reported beside
+ * "unknown key `stpes`; did you mean `steps`?"), and the resolver adds
+ * `node:*` for an experiment whose template could not be found.
  */
-export function errorsToFailures(root: LNode, errors: readonly ErrorObject[], file: string): ConfigFailure[] {
+export function errorsToFailures(root: LNode, errors: readonly ErrorObject[], file: string, suppress = new Set<string>()): ConfigFailure[] {
   const out: ConfigFailure[] = [];
   for (const e of collapse(errors)) {
     const segs = typedPath(root, parsePointer(e.instancePath));
@@ -140,11 +152,14 @@ export function errorsToFailures(root: LNode, errors: readonly ErrorObject[], fi
         const entry = node.t === 'map' ? node.entries.get(key) : undefined;
         const allowed = Object.keys((parentSchema.properties ?? {}) as object);
         const parentHome = entry ? entry.keyHome.slice(0, -1) : home;
-        out.push(failure('schema', msg.unknownKey(key, dotted(parentHome), suggest(key, allowed)), file, entry?.keyAt ?? valueAt, dotted([...parentHome, key])));
+        const suggestion = suggest(key, allowed);
+        if (suggestion !== undefined) suppress.add(`${nodeKey(node)}:${suggestion}`);
+        out.push(failure('schema', msg.unknownKey(key, dotted(parentHome), suggestion), file, entry?.keyAt ?? valueAt, dotted([...parentHome, key])));
         break;
       }
       case 'required': {
         const key = String(params.missingProperty);
+        if (suppress.has(`${nodeKey(node)}:${key}`) || suppress.has(`${nodeKey(node)}:*`)) break;
         const resolvedPath = dotted(segs);
         const usedBy = resolvedPath !== path && here.depth === segs.length ? resolvedPath : undefined;
         out.push(failure('schema', msg.missingKey(key, path, usedBy), file, keyAt, dotted([...home, key])));

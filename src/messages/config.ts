@@ -22,9 +22,9 @@ export const cannotRead = (file: string, detail: string): string => `cannot read
 export const yamlSyntax = (detail: string): string => `YAML syntax: ${detail}`;
 export const duplicateKey = (key: string): string => `duplicate key ${tick(key)} (each key may appear once per map)`;
 export const tabIndent = (): string => 'tabs are not allowed for indentation in YAML; use spaces';
-export const multipleDocuments = (): string => 'pipeline.yaml must hold a single YAML document (remove the `---` separator)';
+export const multipleDocuments = (): string => 'a pipeline file must hold a single YAML document (remove the `---` separator)';
 export const complexKey = (): string => 'map keys must be plain strings or numbers';
-export const notAMap = (): string => 'pipeline.yaml must be a map of sections (version, defaults, datasets, experiments, figures, ...)';
+export const notAMap = (): string => 'a pipeline file must be a map of sections (version, defaults, datasets, experiments, figures, ...)';
 
 // ---------------------------------------------------------------- schema
 
