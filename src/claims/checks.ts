@@ -143,8 +143,9 @@ function convergenceSides(p: Record<string, unknown>, view: TableView, iff: bool
   const converged = r.pts.filter((q) => isConverged(view, q.run, rule)).map((q) => q.x);
   const last = converged.length ? Math.max(...converged) : undefined;
   const bad = [...below, ...(iff ? aboveRuns : [])].filter((q) => !q.ok).map((q) => q.x);
+  const nOk = below.filter((q) => q.ok).length;
   const text =
-    M.measured.convergence(below.filter((q) => q.ok).length, below.length, aboveRuns.filter((q) => q.ok).length, iff ? aboveRuns.length : 0, last, axis) +
+    (iff ? M.measured.convergence(nOk, below.length, aboveRuns.filter((q) => q.ok).length, aboveRuns.length, last, axis) : M.measured.convergenceBelow(nOk, below.length, last, axis)) +
     (bad.length ? M.measured.violations(axis, bad) : '');
   return verdict(bad.length === 0, text, { below: below.map((q) => ({ x: round(q.x), ok: q.ok })), above: aboveRuns.map((q) => ({ x: round(q.x), ok: q.ok })) });
 }

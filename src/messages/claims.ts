@@ -133,6 +133,8 @@ export const criterion = {
 export const measured = {
   convergence: (nBelowOk: number, nBelow: number, nAboveOk: number, nAbove: number, lastConverged: number | undefined, axis: string): string =>
     `below: ${nBelowOk}/${nBelow} converged; above: ${nAboveOk}/${nAbove} as required; largest converged ${axisSymbol(axis)} = ${lastConverged === undefined ? 'none' : fmt(lastConverged)}`,
+  convergenceBelow: (nBelowOk: number, nBelow: number, lastConverged: number | undefined, axis: string): string =>
+    `below: ${nBelowOk}/${nBelow} converged; largest converged ${axisSymbol(axis)} = ${lastConverged === undefined ? 'none' : fmt(lastConverged)}`,
   violations: (axis: string, xs: readonly number[]): string => ` — violated at ${axisSymbol(axis)} = ${list(xs)}`,
   largestConverged: (axis: string, x: number | undefined, nextFailed: number | undefined): string =>
     `largest converged ${axisSymbol(axis)} = ${x === undefined ? 'none' : fmt(x)}; next non-converged = ${nextFailed === undefined ? 'none' : fmt(nextFailed)}`,
