@@ -255,17 +255,19 @@ const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
 function schemaErrors(errors: readonly ErrorObject[]): CheckError[] {
   const out: CheckError[] = [];
   const seen = new Set<string>();
-  // A failed oneOf yields one error per branch plus the oneOf itself; report the oneOf's description once.
-  const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  // A failed oneOf yields one error per branch (and per nested oneOf) plus the oneOf itself:
+  // report only the outermost oneOf, with its description.
+  const under = (path: string, p: string): boolean => path === p || path.startsWith(`${p}/`);
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  const outer = oneOfs.filter((e) => !oneOfs.some((o) => o !== e && o.instancePath !== e.instancePath && under(e.instancePath, o.instancePath)));
   for (const e of errors) {
+    if (outer.some((o) => o !== e && under(e.instancePath, o.instancePath))) continue;
     let message: string;
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       out.push({ path: `${e.instancePath}/${extra}`, message: `unknown parameter '${extra}'` });
       continue;
     }
-    const underOneOf = [...oneOfPaths].some((p) => e.instancePath.startsWith(p) && e.keyword !== 'oneOf');
-    if (underOneOf) continue;
     if (e.keyword === 'oneOf') {
       const d = (e.parentSchema as { description?: string } | undefined)?.description;
       message = `must be ${d ?? 'one of the allowed forms'}`;
