@@ -31,8 +31,11 @@ export function suggest(input: string, candidates: Iterable<string>): string | u
     const d = levenshtein(needle, hay);
     // A transposition ("dropuot") counts as one edit, as people perceive it.
     const score = Math.min(d, transpositions(needle, hay));
-    const prefix = needle.length >= 2 && (hay.startsWith(needle) || needle.startsWith(hay)) ? 2.5 : Infinity;
-    const s = Math.min(score <= 2 ? score : Infinity, prefix);
+    const shorter = Math.min(needle.length, hay.length);
+    const prefix = shorter >= 3 && (hay.startsWith(needle) || needle.startsWith(hay)) ? 2.5 : Infinity;
+    // Two edits, but never a complete rewrite of a short word (`n` is no typo for `d`).
+    const close = score <= 2 && score < Math.max(needle.length, hay.length) ? score : Infinity;
+    const s = Math.min(close, prefix);
     if (s < bestScore) {
       bestScore = s;
       best = c;

@@ -135,7 +135,10 @@ export const nodeKey = (node: LNode): string => (node.at === undefined ? '' : `$
  */
 export function errorsToFailures(root: LNode, errors: readonly ErrorObject[], file: string, suppress = new Set<string>()): ConfigFailure[] {
   const out: ConfigFailure[] = [];
-  for (const e of collapse(errors)) {
+  const kept = collapse(errors);
+  // Unknown keys first: their suggestions silence the matching "missing key" errors, whatever ajv's order.
+  kept.sort((a, b) => Number(b.keyword === 'additionalProperties') - Number(a.keyword === 'additionalProperties'));
+  for (const e of kept) {
     const segs = typedPath(root, parsePointer(e.instancePath));
     const here = walk(root, segs);
     const node = here.node;

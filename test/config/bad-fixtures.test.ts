@@ -47,10 +47,10 @@ describe('malformed configs', () => {
   });
 
   it('sorts errors by position and counts them', () => {
-    const out = errorsOf('synthetic-params-typo.yaml');
+    const out = errorsOf('unknown-key-top.yaml');
     const lines = out.split('\n').filter((l) => /^bad\//.test(l));
-    expect(lines.map((l) => l.split(' ')[0])).toEqual(['bad/synthetic-params-typo.yaml:15:5', 'bad/synthetic-params-typo.yaml:15:24']);
-    expect(out.trimEnd().endsWith('2 errors in bad/synthetic-params-typo.yaml')).toBe(true);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['bad/unknown-key-top.yaml:16:1', 'bad/unknown-key-top.yaml:27:19']);
+    expect(out.trimEnd().endsWith('2 errors in bad/unknown-key-top.yaml')).toBe(true);
   });
 });
 
