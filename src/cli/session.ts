@@ -3,7 +3,8 @@
  * static key of every instance, and the cache. Config errors come back as a
  * formatted, located message and exit code 2 — never a stack trace.
  */
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { FsCache } from '../cache/store.js';
 import { loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
 import type { PipelineConfig } from '../config/types.js';
@@ -13,6 +14,8 @@ import { buildGraph, type Graph } from '../graph/build.js';
 import { computeKeys, type KeyedInstance } from '../graph/keys.js';
 import { EXIT } from '../messages/cli.js';
 import { STAGE_META } from '../../stages/manifest.js';
+import { datasetParamsWith } from '../../stages/dataset/params.js';
+import type { ChecksumTable } from '../data/types.js';
 import type { CommonOptions } from './args.js';
 import { NUMERIC_PACKAGES, repoRoot, resolveBackend, versions } from './runtime.js';
 
@@ -48,7 +51,7 @@ export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = proc
   const root = repoRoot();
   const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
   const numericPackages = versions(NUMERIC_PACKAGES, root);
-  const graph = buildGraph(config);
+  const graph = buildGraph(config, { datasetParams: datasetParamsFor(root) });
   const keys = computeKeys(graph, { repoRoot: root, backend, numericPackages, meta: STAGE_META });
   const projectDir = dirname(configFile);
   const cacheDir = resolve(common.cacheDir ?? resolve(projectDir, 'cache'));
@@ -71,4 +74,13 @@ export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = proc
 
 export function useColor(): boolean {
   return process.stderr.isTTY === true && !process.env.NO_COLOR;
+}
+
+/** Dataset params with the checksum digest of the repo's checksums.json (read once per process). */
+export function datasetParamsFor(root: string): (spec: PipelineConfig['datasets'][string]) => import('../core/json.js').JsonValue {
+  let table: ChecksumTable | undefined;
+  return (spec) => {
+    table ??= JSON.parse(readFileSync(join(root, 'stages', 'dataset', 'checksums.json'), 'utf8')) as ChecksumTable;
+    return datasetParamsWith(table, spec);
+  };
 }

@@ -12,8 +12,10 @@
  *    +1 with x ~ N(+mean·1, std²·I), in a seeded random order.
  *  - `uniform` (Meltzer & Liu figs 4, 9): `{ n, nTest?, dim = 2, box = [−0.5, 0.5],
  *    yRange = [−0.5, 0.5] }` — x ~ U(box)^dim, y ~ U(yRange) independent of x.
- *  - `unit-gaussian` (general quadratic model): `{ n, nTest?, d }` —
- *    x ~ N(0, I_d) / ‖x‖ (uniform on the sphere), y uniform on {−1, +1}.
+ *  - `unit-gaussian` (general quadratic model, Zhu fig 1): `{ n, nTest?, d,
+ *    normalise = true, labels = 'rademacher' }` — x ~ N(0, I_d), divided by ‖x‖
+ *    (uniform on the sphere) unless `normalise: false`; y uniform on {−1, +1},
+ *    or y = 0 with `labels: zero` (Zhu's single-example setting).
  *  - `teacher` (Meltzer & Liu figs 5, 7): `{ n, nTest?, dim = 1, box = [−0.5, 0.5],
  *    model: ModelSpec, teacherSeed }` — x ~ U(box)^dim, y = teacherPredict(model,
  *    teacherSeed, x, [dim]) from src/numerics/quadratic/index.ts.
@@ -110,6 +112,10 @@ export function generateSynthetic(spec: SyntheticDatasetSpec, teacher?: TeacherP
       }
       case 'unit-gaussian': {
         const n = int(g, p, 'n'), nTest = int(g, p, 'nTest', 0), d = int(g, p, 'd');
+        const normalise = p.normalise ?? true;
+        if (typeof normalise !== 'boolean') badParam(g, 'normalise', 'true or false', p.normalise);
+        const labels = p.labels ?? 'rademacher';
+        if (labels !== 'rademacher' && labels !== 'zero') badParam(g, 'labels', '"rademacher" or "zero"', p.labels);
         const draw = (split: string, k: number) => {
           const rng = new Rng(seed, `data/unit-gaussian/${split}`);
           const z = rng.fork('x').normal(k * d);
@@ -117,10 +123,11 @@ export function generateSynthetic(spec: SyntheticDatasetSpec, teacher?: TeacherP
           for (let i = 0; i < k; i++) {
             let s = 0;
             for (let j = 0; j < d; j++) s += z[i * d + j]! ** 2;
-            const r = Math.sqrt(s);
+            const r = normalise ? Math.sqrt(s) : 1;
             for (let j = 0; j < d; j++) x[i * d + j] = z[i * d + j]! / r;
           }
-          return { x, y: Float32Array.from(rng.fork('y').rademacher(k)) };
+          const y = labels === 'zero' ? new Float32Array(k) : Float32Array.from(rng.fork('y').rademacher(k));
+          return { x, y };
         };
         const tr = draw('train', n), te = draw('test', nTest);
         return ok({ inputShape: [d], nTrain: n, xTrain: tr.x, yTrain: tr.y, nTest, xTest: te.x, yTest: te.y });

@@ -29,7 +29,16 @@ export const claimsId = (fig: string): string => `claims:${fig}`;
  * is not in any params here (it only reaches the report), so editing it reruns
  * nothing but the report.
  */
-export function buildGraph(config: PipelineConfig): Graph {
+export interface BuildOptions {
+  /**
+   * The dataset stage's params for a spec (default: the spec itself). The CLI
+   * passes one that adds a digest of the dataset's expected file checksums, so
+   * a changed checksum reruns exactly that dataset's branch.
+   */
+  readonly datasetParams?: (spec: PipelineConfig['datasets'][string]) => JsonValue;
+}
+
+export function buildGraph(config: PipelineConfig, options: BuildOptions = {}): Graph {
   const instances: StageInstance[] = [];
   const usedDatasets = new Set<string>();
   for (const exp of Object.values(config.experiments)) usedDatasets.add(exp.dataset);
@@ -37,7 +46,8 @@ export function buildGraph(config: PipelineConfig): Graph {
   for (const name of [...usedDatasets].sort()) {
     const spec = config.datasets[name];
     if (!spec) continue; // reported by config validation
-    instances.push({ id: datasetId(name), kind: 'dataset', params: spec as unknown as JsonValue, deps: [], group: name });
+    const params = options.datasetParams ? options.datasetParams(spec) : (spec as unknown as JsonValue);
+    instances.push({ id: datasetId(name), kind: 'dataset', params, deps: [], group: name });
   }
 
   for (const [name, exp] of Object.entries(config.experiments)) {

@@ -24,7 +24,7 @@ import type { DataArrays } from '../../src/numerics/types.js';
 import { defaultChecksums } from '../../src/data/files.js';
 import { loadRealDataset } from '../../src/data/real.js';
 import { generateSyntheticAsync } from '../../src/data/synthetic.js';
-import type { DataFailure, DataFailureReason, SourceFile } from '../../src/data/types.js';
+import type { ChecksumTable, DataFailure, DataFailureReason, SourceFile } from '../../src/data/types.js';
 
 export const DATASET_FILES = ['x_train.f32', 'y_train.f32', 'x_test.f32', 'y_test.f32'] as const;
 
@@ -51,7 +51,8 @@ export class DataStageError extends Error {
   }
 }
 
-const isReal = (spec: DatasetSpec): spec is RealDatasetSpec => typeof (spec as RealDatasetSpec).source === 'string';
+import { datasetParamsWith, isReal } from './params.js';
+export { datasetParamsWith };
 
 /**
  * Params for a dataset instance: the spec plus the expected digests of the
@@ -59,14 +60,7 @@ const isReal = (spec: DatasetSpec): spec is RealDatasetSpec => typeof (spec as R
  * key even if the stage's code hash were not consulted. Never the data root.
  */
 export async function datasetParams(spec: DatasetSpec): Promise<JsonValue> {
-  if (!isReal(spec)) return spec as unknown as JsonValue;
-  const table = await defaultChecksums();
-  const prefix = { mnist: 'mnist/', 'fashion-mnist': 'fashion-mnist/', cifar10: 'cifar10/', svhn: 'svhn/', fsdd: 'fsdd/', 'ag-news': 'ag_news/test.csv' }[spec.source];
-  const digests: Record<string, string> = {};
-  for (const [path, e] of Object.entries(table.files))
-    if (path.startsWith(prefix)) digests[path] = e.sha256 ?? e.alt?.map((a) => a.sha256 ?? a.md5).join('|') ?? '';
-  // one digest over all of them: FSDD alone lists 3,000 files
-  return { ...(spec as unknown as Record<string, JsonValue>), filesDigest: hashJson(digests) };
+  return datasetParamsWith(await defaultChecksums(), spec);
 }
 
 function leBytes(a: Float32Array): Uint8Array {
