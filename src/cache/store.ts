@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256, type JsonValue } from '../core/json.js';
@@ -143,6 +143,18 @@ export interface Cache {
 const RESERVED = new Set(['manifest.json', 'result.json']);
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const KEY = /^[0-9a-f]{64}$/;
+/**
+ * Files up to this size are read synchronously when verifying: a no-op rerun
+ * reads thousands of small entries, and a synchronous read is ~8× cheaper than
+ * a thread-pool round trip; larger files are read asynchronously so the event
+ * loop (worker messages, progress) is not blocked for long.
+ */
+const SYNC_READ_MAX = 1 << 20;
+
+/** Reads a file, synchronously when small (see {@link SYNC_READ_MAX}). */
+async function readSmallFast(file: string, expectedSize: number): Promise<Buffer> {
+  return expectedSize <= SYNC_READ_MAX ? readFileSync(file) : fs.readFile(file);
+}
 
 function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -283,7 +295,7 @@ export class FsCache implements Cache {
   async has(key: string): Promise<boolean> {
     if (!KEY.test(key)) return false;
     try {
-      const m = JSON.parse(await fs.readFile(path.join(this.entryDir(key), 'manifest.json'), 'utf8')) as unknown;
+      const m = JSON.parse(readFileSync(path.join(this.entryDir(key), 'manifest.json'), 'utf8')) as unknown;
       return validManifest(m, key) === undefined;
     } catch {
       return false;
@@ -295,7 +307,7 @@ export class FsCache implements Cache {
     const dir = this.entryDir(key);
     let text: string;
     try {
-      text = await fs.readFile(path.join(dir, 'manifest.json'), 'utf8');
+      text = readFileSync(path.join(dir, 'manifest.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return err({ reason: 'corrupt', key, detail: M.manifestUnreadable(errMessage(e)) });
       const dirExists = await fs.stat(dir).then(() => true, () => false);
@@ -313,7 +325,7 @@ export class FsCache implements Cache {
     for (const f of manifest.files) {
       let data: Buffer;
       try {
-        data = await fs.readFile(path.join(dir, f.name));
+        data = await readSmallFast(path.join(dir, f.name), f.size);
       } catch (e) {
         return err({ reason: 'corrupt', key, detail: M.fileMissing(f.name, errMessage(e)) });
       }
