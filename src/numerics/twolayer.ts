@@ -56,7 +56,14 @@ interface XCache {
   a0: tf.Tensor2D;
   /** Gram mode: rows·X_trainᵀ/fan. */
   gx?: tf.Tensor2D;
+  /** Order-0 constants of the jets (lin/quad): σ(A0), σ'(A0), σ''(A0). */
+  h0?: tf.Tensor2D;
+  s1?: tf.Tensor2D;
+  s2?: tf.Tensor2D;
 }
+
+const cacheTensors = (c: XCache): tf.Tensor[] =>
+  [c.rows, c.a0, c.rowsT, c.gx, c.h0, c.s1, c.s2].filter((t): t is tf.Tensor2D => t !== undefined);
 
 const CACHE_MAX = 4;
 
@@ -112,11 +119,15 @@ export class TwoLayerModel implements TrainableModel {
 
   private entry(x: tf.Tensor): XCache {
     const hit = this.cache.get(x);
-    if (hit) return hit;
+    if (hit) {
+      this.cache.delete(x);
+      this.cache.set(x, hit);
+      return hit;
+    }
     if (this.cache.size >= CACHE_MAX) {
       const [k, old] = this.cache.entries().next().value as [tf.Tensor, XCache];
       this.cache.delete(k);
-      tf.dispose([old.rows, old.a0, ...(old.rowsT ? [old.rowsT] : []), ...(old.gx ? [old.gx] : [])]);
+      tf.dispose(cacheTensors(old));
     }
     const e = tf.tidy(() => {
       const rows = this.cfg.rows(x);
@@ -142,20 +153,31 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   /** Pre-activations at w0 and their first-order change, both [n, units]. */
-  private preacts(x: tf.Tensor): { a0: tf.Tensor2D; a1: tf.Tensor2D } {
+  private preacts(x: tf.Tensor): { a0: tf.Tensor2D; a1: tf.Tensor2D; e: XCache } {
     const e = this.entry(x);
     const n = e.a0.shape[0];
     if (this.gramX) {
-      if (x === this.gramX) return { a0: e.a0, a1: this.A1 as unknown as tf.Tensor2D };
-      return { a0: e.a0, a1: tf.neg(tf.matMul(e.gx!, this.C as unknown as tf.Tensor2D)) };
+      if (x === this.gramX) return { a0: e.a0, a1: this.A1 as unknown as tf.Tensor2D, e };
+      return { a0: e.a0, a1: tf.neg(tf.matMul(e.gx!, this.C as unknown as tf.Tensor2D)), e };
     }
     const dW = tf.sub(this.W!, this.W0) as tf.Tensor2D;
     const a1 = tf.reshape(tf.div(mm(e.rows, dW), this.sqrtFan), [n, this.units]) as tf.Tensor2D;
-    return { a0: e.a0, a1 };
+    return { a0: e.a0, a1, e };
+  }
+
+  /** σ(A0), σ'(A0), σ''(A0): constants of the jets, computed once per input tensor (elementwise ops dominate on wasm). */
+  private order0(e: XCache): { h0: tf.Tensor2D; s1: tf.Tensor2D; s2: tf.Tensor2D | null } {
+    const { act } = this.cfg;
+    if (!e.h0) {
+      e.h0 = tf.keep(act.f(e.a0) as tf.Tensor2D);
+      e.s1 = tf.keep(act.d1(e.a0) as tf.Tensor2D);
+      if (act.d2) e.s2 = tf.keep(act.d2(e.a0) as tf.Tensor2D);
+    }
+    return { h0: e.h0, s1: e.s1!, s2: e.s2 ?? null };
   }
 
   /** f, and optionally ∂f/∂A (gA) and ∂f/∂v (P), per the variant's jet formulas. */
-  private outputs(a0: tf.Tensor2D, a1: tf.Tensor2D, withGrads: boolean): { f: tf.Tensor1D; gA?: tf.Tensor2D; P?: tf.Tensor2D } {
+  private outputs(a0: tf.Tensor2D, a1: tf.Tensor2D, withGrads: boolean, e: XCache): { f: tf.Tensor1D; gA?: tf.Tensor2D; P?: tf.Tensor2D } {
     const { act, variant } = this.cfg;
     const v = this.v as unknown as tf.Tensor1D;
     const s = 1 / this.sqrtU;
@@ -166,8 +188,7 @@ export class TwoLayerModel implements TrainableModel {
       if (!withGrads) return { f };
       return { f, gA: tf.mul(act.d1(a), tf.mul(v, s)) as tf.Tensor2D, P: tf.mul(h, s) as tf.Tensor2D };
     }
-    const h0 = act.f(a0) as tf.Tensor2D;
-    const s1 = act.d1(a0);
+    const { h0, s1, s2 } = this.order0(e);
     const s1a1 = tf.mul(s1, a1) as tf.Tensor2D;
     let pre = tf.add(mv(h0, v), mv(s1a1, this.v0)) as tf.Tensor1D;
     if (variant === 'lin') {
@@ -178,8 +199,8 @@ export class TwoLayerModel implements TrainableModel {
     const dv = tf.sub(v, this.v0) as tf.Tensor1D;
     pre = tf.add(pre, mv(s1a1, dv)) as tf.Tensor1D;
     let s2a1: tf.Tensor2D | null = null;
-    if (act.d2) {
-      s2a1 = tf.mul(act.d2(a0), a1) as tf.Tensor2D;
+    if (s2) {
+      s2a1 = tf.mul(s2, a1) as tf.Tensor2D;
       pre = tf.add(pre, tf.mul(mv(tf.mul(s2a1, a1) as tf.Tensor2D, this.v0), 0.5)) as tf.Tensor1D;
     }
     const f = tf.mul(pre, s) as tf.Tensor1D;
@@ -190,16 +211,16 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   predict(x: tf.Tensor): tf.Tensor1D {
-    const { a0, a1 } = this.preacts(x);
-    return this.outputs(a0, a1, false).f;
+    const { a0, a1, e } = this.preacts(x);
+    return this.outputs(a0, a1, false, e).f;
   }
 
   gdStep(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number): number {
     if (this.gramX && x !== this.gramX) throw new Error('TwoLayerModel: Gram mode steps only on its bound training inputs');
     const e = this.entry(x);
     const lossT = tf.tidy(() => {
-      const { a0, a1 } = this.preacts(x);
-      const { f, gA, P } = this.outputs(a0, a1, true);
+      const { a0, a1, e: ex } = this.preacts(x);
+      const { f, gA, P } = this.outputs(a0, a1, true, ex);
       const res = tf.sub(f, y);
       const loss = tf.mul(tf.sum(tf.square(res)), lossScale);
       const r = tf.mul(res, 2 * lossScale) as tf.Tensor1D;
@@ -225,7 +246,7 @@ export class TwoLayerModel implements TrainableModel {
     return tf.tidy(() => {
       const e = this.entry(x);
       const { a0, a1 } = this.preacts(x);
-      const { gA, P } = this.outputs(a0, a1, true);
+      const { gA, P } = this.outputs(a0, a1, true, e);
       const n = a0.shape[0];
       const kv = tf.matMul(P!, tf.transpose(P!));
       if (this.cfg.kind === 'fc2') {
@@ -280,7 +301,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   dispose(): void {
-    for (const c of this.cache.values()) tf.dispose([c.rows, c.a0, ...(c.rowsT ? [c.rowsT] : []), ...(c.gx ? [c.gx] : [])]);
+    for (const c of this.cache.values()) tf.dispose(cacheTensors(c));
     this.cache.clear();
     tf.dispose([this.W0, this.v0, this.v]);
     if (this.W) this.W.dispose();

@@ -1,0 +1,190 @@
+/**
+ * Network workloads of ../shared/PERF-ANCHORS.md (W1, W3, W4): wall time,
+ * achieved GFLOPS (from a per-step FLOP model of the dominant matMuls), and
+ * the check values the anchors quote. Run directly:
+ *   npx tsx bench/numerics-nets.ts [w1|w3|w4 ...] [--backend wasm|cpu] [--w4-steps N]
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import path from 'node:path';
+import type { LossConvention, ModelSpec, TrainSpec, Variant } from '../src/config/types.js';
+import { initBackend } from '../src/numerics/backend.js';
+import { initModel, trainModel } from '../src/numerics/index.js';
+import { Rng } from '../src/numerics/rng.js';
+import type { DataArrays } from '../src/numerics/types.js';
+
+export interface BenchResult {
+  workload: string;
+  backend: string;
+  seconds: number;
+  gflops: number;
+  steps: number;
+  check: Record<string, number | string>;
+}
+
+const mse: LossConvention = { reduction: 'mean', half: false };
+
+/** FLOPs of one fc2 GD step (dominant matMuls + elementwise), naive or Gram update. */
+function fc2StepFlops(n: number, d: number, m: number, variant: Variant, gram: boolean): number {
+  const ew = (variant === 'quad' ? 14 : variant === 'lin' ? 8 : 8) * n * m; // elementwise + matvecs
+  const first = gram ? 2 * n * n * m : 4 * n * d * m; // A update (or forward + weight gradient)
+  return first + ew;
+}
+
+/** W1: Zhu Fig. 3 NQM, 2000 GD steps at η = 1.5·(2/λ1(0)). */
+export async function benchW1(seed = 0): Promise<BenchResult> {
+  const n = 128;
+  const z = new Rng(seed, 'data/x').normal(n);
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i < n / 2 ? -1 : 1;
+    x[i] = z[i]! + 2 * y[i]!;
+  }
+  const data: DataArrays = { inputShape: [1], nTrain: n, xTrain: x, yTrain: y, nTest: 0, xTest: new Float32Array(0), yTest: new Float32Array(0) };
+  const spec: ModelSpec = { arch: 'fc2', width: 5000, activation: 'relu' };
+  const init = await initModel(spec, data, mse, seed);
+  const lambda1 = init.lambda12![0];
+  const crit1 = 2 / ((2 / n) * lambda1);
+  const eta = 1.5 * crit1;
+  const train: TrainSpec = { optimizer: 'gd', steps: 2000, evalEvery: 0, record: { dense: 2001, points: 0 }, metrics: ['loss'] };
+  const t0 = performance.now();
+  const r = await trainModel(spec, 'quad', data, mse, seed, eta, train, { ceiling: 1e12 });
+  const seconds = (performance.now() - t0) / 1000;
+  const flops = fc2StepFlops(n, 1, 5000, 'quad', false) * r.steps;
+  return {
+    workload: 'W1',
+    backend: '',
+    seconds,
+    gflops: flops / seconds / 1e9,
+    steps: r.steps,
+    check: {
+      'crit1 = 2/λ1(0)': +crit1.toFixed(4),
+      'crit2 = 2/λ2(0)': +(2 / ((2 / n) * init.lambda12![1])).toFixed(4),
+      'final loss': r.final.loss,
+      'peak loss': Math.max(...r.trajectory.loss),
+      status: r.status,
+    },
+  };
+}
+
+function readIdx(file: string): { dims: number[]; data: Uint8Array } {
+  const buf = gunzipSync(readFileSync(file));
+  const nd = buf[3]!;
+  const dims: number[] = [];
+  for (let i = 0; i < nd; i++) dims.push(buf.readUInt32BE(4 + 4 * i));
+  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * nd, dims.reduce((a, b) => a * b, 1)) };
+}
+
+/** MNIST 0 (−1) vs 1 (+1), the first `nTrain` training examples of those classes and all test examples; pixels/255. */
+export function mnist01(root = process.env.CATAPULT_DATA_ROOT ?? '/work/shared/datasets', nTrain = 128): DataArrays {
+  const pick = (img: string, lab: string, limit: number): { x: Float32Array; y: Float32Array; n: number } => {
+    const I = readIdx(path.join(root, 'mnist', img));
+    const L = readIdx(path.join(root, 'mnist', lab));
+    const idx: number[] = [];
+    for (let i = 0; i < L.data.length && idx.length < limit; i++) if (L.data[i] === 0 || L.data[i] === 1) idx.push(i);
+    const x = new Float32Array(idx.length * 784);
+    const y = new Float32Array(idx.length);
+    idx.forEach((k, j) => {
+      for (let p = 0; p < 784; p++) x[j * 784 + p] = I.data[k * 784 + p]! / 255;
+      y[j] = L.data[k] === 0 ? -1 : 1;
+    });
+    return { x, y, n: idx.length };
+  };
+  const tr = pick('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', nTrain);
+  const te = pick('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', Infinity);
+  return { inputShape: [784], nTrain: tr.n, xTrain: tr.x, yTrain: tr.y, nTest: te.n, xTest: te.x, yTest: te.y };
+}
+
+/** W3: Meltzer Fig. 3 run: two-layer ReLU width 1024, GD at η = 2.5/λmax(H0) until ΔL < 1e-8. */
+export async function benchW3(data: DataArrays = mnist01(), seed = 0): Promise<BenchResult> {
+  const spec: ModelSpec = { arch: 'fc2', width: 1024, activation: 'relu' };
+  const loss: LossConvention = { reduction: 'mean', half: true };
+  const init = await initModel(spec, data, loss, seed);
+  const eta = 2.5 / init.lambdaMaxH;
+  const train: TrainSpec = { optimizer: 'gd', steps: 20000, tol: 1e-8, tolAbsolute: true, evalEvery: 0, record: { dense: 10, points: 50 }, metrics: ['loss'] };
+  const t0 = performance.now();
+  const r = await trainModel(spec, 'net', data, loss, seed, eta, train, { ceiling: 1e8 });
+  const seconds = (performance.now() - t0) / 1000;
+  const flops = fc2StepFlops(data.nTrain, 784, 1024, 'net', 784 > data.nTrain) * r.steps;
+  return {
+    workload: 'W3',
+    backend: '',
+    seconds,
+    gflops: flops / seconds / 1e9,
+    steps: r.steps,
+    check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status },
+  };
+}
+
+/** Random data of CIFAR-2's shape (256 × 3072 train, 2000 test), standardised pixels, ±1 labels. */
+export function randomCifar2(seed = 0): DataArrays {
+  const r = new Rng(seed, 'bench/cifar2');
+  const d = 3072;
+  return {
+    inputShape: [d],
+    nTrain: 256,
+    xTrain: r.fork('x').normal32(256 * d),
+    yTrain: Float32Array.from(r.fork('y').rademacher(256)),
+    nTest: 2000,
+    xTest: r.fork('xt').normal32(2000 * d),
+    yTest: Float32Array.from(r.fork('yt').rademacher(2000)),
+  };
+}
+
+/** W4: two-layer ReLU width 5000, 1000 GD steps at 0.5·η_crit, test every 10, per variant. */
+export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, seed = 0): Promise<BenchResult[]> {
+  const spec: ModelSpec = { arch: 'fc2', width: 5000, activation: 'relu' };
+  const init = await initModel(spec, data, mse, seed);
+  const out: BenchResult[] = [];
+  const d = data.xTrain.length / data.nTrain;
+  for (const variant of ['net', 'lin', 'quad'] as const) {
+    const train: TrainSpec = { optimizer: 'gd', steps, evalEvery: 10, record: { dense: 10, points: 20 }, metrics: ['loss'] };
+    const t0 = performance.now();
+    const r = await trainModel(spec, variant, data, mse, seed, 0.5 * init.etaCrit, train, { ceiling: 1e8 });
+    const seconds = (performance.now() - t0) / 1000;
+    const gram = d > data.nTrain;
+    const evalFlops = (r.steps / 10) * 2 * data.nTest * data.nTrain * 5000;
+    const flops = fc2StepFlops(data.nTrain, d, 5000, variant, gram) * r.steps + evalFlops;
+    out.push({
+      workload: `W4 ${variant}`,
+      backend: '',
+      seconds,
+      gflops: flops / seconds / 1e9,
+      steps: r.steps,
+      check: { 'best test loss': r.best?.testLoss ?? NaN, 'final train loss': r.final.loss, status: r.status },
+    });
+  }
+  return out;
+}
+
+const ANCHORS: Record<string, string> = {
+  W1: 'NumPy 1.75 s, PyTorch 0.90 s',
+  W3: 'NumPy 2.2 s (1736 steps), PyTorch 3.7 s',
+  'W4 net': 'NumPy Gram 5.9–6.8 s, straightforward 57–64 s',
+  'W4 lin': 'NumPy Gram 5.9–6.8 s, straightforward 57–64 s',
+  'W4 quad': 'NumPy Gram 5.9–6.8 s, straightforward 57–64 s',
+};
+
+export async function runNetBenches(which: string[], backend: 'wasm' | 'cpu', w4Steps = 1000): Promise<BenchResult[]> {
+  const info = await initBackend(backend);
+  const res: BenchResult[] = [];
+  if (which.includes('w1')) res.push(await benchW1());
+  if (which.includes('w3')) res.push(await benchW3());
+  if (which.includes('w4')) res.push(...(await benchW4(randomCifar2(), w4Steps)));
+  for (const r of res) r.backend = `${info.name} (tfjs ${info.version})`;
+  return res;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const backend = (args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'wasm') as 'wasm' | 'cpu';
+  const w4Steps = args.includes('--w4-steps') ? Number(args[args.indexOf('--w4-steps') + 1]) : 1000;
+  const which = args.filter((a) => /^w\d$/.test(a));
+  const res = await runNetBenches(which.length ? which : ['w1', 'w3', 'w4'], backend, w4Steps);
+  for (const r of res) {
+    console.log(
+      `${r.workload.padEnd(8)} ${r.backend}  ${r.seconds.toFixed(2)} s  ${r.gflops.toFixed(1)} GFLOPS  ${r.steps} steps  ${JSON.stringify(r.check)}  [anchor: ${ANCHORS[r.workload] ?? '-'}]`,
+    );
+  }
+}
