@@ -245,13 +245,33 @@ const pairs = (xs: ReadonlyArray<{ x: number; v: number }>): Array<[number, numb
 const detailPairs = (xs: ReadonlyArray<{ x: number; v: number }>): JsonValue => xs.map((q) => ({ x: round(q.x), value: round(q.v) }));
 
 const lossSpike: KindImpl = {
-  criterion: (p) => M.criterion.lossSpike(variantLabel(p['variant']), where(p), p['factor'] as number),
+  criterion: (p) =>
+    M.criterion.lossSpike(variantLabel(p['variant']), where(p), p['factor'] as number, (p['quantity'] as string) ?? 'loss', (p['fraction'] as number) ?? 1, p['fallTo'] as number | undefined),
   evaluate: perTable((p, view) => {
+    const q = (p['quantity'] as Quantity | undefined) ?? 'loss';
+    const fallTo = p['fallTo'] as number | undefined;
+    const fraction = (p['fraction'] as number | undefined) ?? 1;
     const c = convergedIn(p, view);
     if (isOutcome(c)) return c;
-    const vals = c.pts.map((q) => ({ x: q.x, v: maxLoss(view, q.run) / initialLoss(view, q.run) }));
-    const bad = vals.filter((q) => !(q.v >= (p['factor'] as number))).map((q) => q.x);
-    return verdict(!bad.length, M.measured.perRun('max L/L0', c.axis, pairs(vals)) + (bad.length ? M.measured.violations(c.axis, bad) : ''), detailPairs(vals));
+    const vals: Array<{ x: number; v: number; fall: number }> = [];
+    for (const pt of c.pts) {
+      const s = series(view, pt.run, q);
+      const peak = q === 'loss' ? maxLoss(view, pt.run) : s.length ? Math.max(...s.map((z) => z.value)) : Number.NaN;
+      const v0 = initialValue(view, pt.run, q);
+      if (Number.isFinite(peak) && Number.isFinite(v0)) vals.push({ x: pt.x, v: peak / v0, fall: finalValue(view, pt.run, q) / peak });
+    }
+    if (!vals.length) return notRun(M.quantityNotRecorded(q));
+    const good = vals.filter((z) => z.v >= (p['factor'] as number) && (fallTo === undefined || z.fall <= fallTo));
+    const bad = vals.filter((z) => !good.includes(z)).map((z) => z.x);
+    const need = Math.max(1, Math.ceil(fraction * vals.length - 1e-9));
+    const sym = M.quantitySymbol(q);
+    const label = q === 'loss' ? 'max L/L0' : `max ${sym}/${sym}(0)`;
+    const text =
+      (fraction < 1 ? `${M.measured.fraction(good.length, vals.length)}; ` : '') +
+      M.measured.perRun(label, c.axis, pairs(vals)) +
+      (fallTo !== undefined ? `; final/max: ${M.list(vals.map((z) => z.fall))}` : '') +
+      (bad.length && fraction >= 1 ? M.measured.violations(c.axis, bad) : '');
+    return verdict(good.length >= need, text, vals.map((z) => ({ x: round(z.x), peakRatio: round(z.v), finalOverPeak: round(z.fall) })));
   }),
 };
 
@@ -710,6 +730,26 @@ const valueNear: KindImpl = {
   }),
 };
 
+const initCompare: KindImpl = {
+  criterion: (p) => {
+    const [a, b] = p['experiments'] as [string, string];
+    return M.criterion.initCompare(p['quantity'] as string, a, b, (p['minRatio'] as number) ?? 1);
+  },
+  evaluate: (p, tables) => {
+    const t = tablesFor(p, tables);
+    if (isOutcome(t)) return t;
+    const [a, b] = p['experiments'] as [string, string];
+    const q = p['quantity'] as string;
+    const vals = t.views.map((v) => (v.table.inits ?? []).map((i) => initQuantity(i, q)).filter(Number.isFinite));
+    const missing = [a, b].filter((_, i) => !vals[i]!.length);
+    if (missing.length) return notRun(`${missing.join(', ')}: ${M.initQuantityMissing(q)}`);
+    // Several inits: compare the smallest of the first with the largest of the second (every pair must agree).
+    const va = Math.min(...vals[0]!);
+    const vb = Math.max(...vals[1]!);
+    return verdict(va > vb * ((p['minRatio'] as number | undefined) ?? 1), `${a}: ${q} = ${M.fmt(va)}; ${b}: ${q} = ${M.fmt(vb)}`, { [a]: round(va), [b]: round(vb) });
+  },
+};
+
 export const KIND_IMPLS: Readonly<Record<string, KindImpl>> = {
   'converges-iff-below': convergesIffBelow,
   'converges-below': convergesBelow,
@@ -732,4 +772,5 @@ export const KIND_IMPLS: Readonly<Record<string, KindImpl>> = {
   'spike-later-higher': spikeLaterHigher,
   'same-edge': sameEdge,
   'value-near': valueNear,
+  'init-compare': initCompare,
 };

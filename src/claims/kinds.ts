@@ -128,7 +128,12 @@ export const CHECK_KINDS: Readonly<Record<string, CheckKindInfo>> = Object.fromE
     { axis, value: endpoint, tol: nonNegative },
     ['axis', 'value', 'tol'],
   ),
-  kind('loss-spike', 'Every converged run in range has max L / L0 ≥ factor (a catapult spike).', { axis, range, factor: positive }, ['axis', 'range', 'factor']),
+  kind(
+    'loss-spike',
+    'Every converged run in range (or at least `fraction` of them; 0 = at least one) has max q / q(0) ≥ factor for the quantity q (default the loss: a catapult spike), and, with fallTo, ends at ≤ fallTo × its peak (rises then falls).',
+    { quantity, axis, range, factor: positive, fraction, fallTo: positive },
+    ['axis', 'range', 'factor'],
+  ),
   kind(
     'kernel-constant',
     'For every converged run in range, the quantity (default sharpness ηλmax(H_t)) stays within ±tol (relative) of its initial value at every recorded step.',
@@ -238,6 +243,17 @@ export const CHECK_KINDS: Readonly<Record<string, CheckKindInfo>> = Object.fromE
       absTol: nonNegative,
     },
     ['quantity', 'target'],
+    false,
+  ),
+  kind(
+    'init-compare',
+    'An initialisation quantity (as in value-near, e.g. bound:eq95) of experiments[0] exceeds minRatio (default 1) × that of experiments[1].',
+    {
+      experiments: { ...experiments, maxItems: 2 },
+      quantity: { type: 'string', pattern: '^(etaCrit|lambdaMaxH|lambdaMaxK|theta2|loss0|etaLambda1|etaLambda2|bound:.+|extra:.+)$' },
+      minRatio: positive,
+    },
+    ['experiments', 'quantity'],
     false,
   ),
   kind('all-of', 'Every sub-check passes (FAIL if any fails, NOT-RUN if none fails but one could not run).', { checks: { type: 'array', minItems: 1, items: { type: 'object' } } }, ['checks'], false),

@@ -89,8 +89,12 @@ export const criterion = {
     `${variant}: the largest converged ${axisSymbol(axis)} lies in [${fmt(lo)}, ${fmt(hi)}] and a larger one fails to converge`,
   edgeNear: (variant: string, axis: string, value: EndpointText, tol: number): string =>
     `${variant}: the convergence edge (between the largest converged and the next non-converged ${axisSymbol(axis)}) is compatible with ${endpointText(value)} ± ${fmt(tol * 100)}%`,
-  lossSpike: (variant: string, where: string, factor: number): string =>
-    `${variant}: every converged run with ${where} has max L / L0 ≥ ${fmt(factor)}`,
+  lossSpike: (variant: string, where: string, factor: number, quantity = 'loss', fraction = 1, fallTo?: number): string => {
+    const sym = quantitySymbol(quantity);
+    const ratio = quantity === 'loss' ? 'max L / L0' : `max ${sym} / ${sym}(0)`;
+    const who = fraction >= 1 ? 'every converged run' : fraction <= 0 ? 'at least one converged run' : `at least ${fmt(fraction * 100)}% of converged runs`;
+    return `${variant}: ${who} with ${where} has ${ratio} ≥ ${fmt(factor)}${fallTo !== undefined ? ` and ends at ≤ ${fmt(fallTo)}× its peak` : ''}`;
+  },
   kernelConstant: (variant: string, q: string, where: string, tol: number): string =>
     `${variant}: for every converged run with ${where}, ${quantitySymbol(q)} stays within ±${fmt(tol * 100)}% of its initial value`,
   onlyLambda1Drops: (variant: string, maxRatio: number, tol: number, margin: number): string =>
@@ -125,6 +129,8 @@ export const criterion = {
     `${variant}: the largest converged ${axisSymbol(axis)} of ${experiments.join(', ')} differ by ≤ ${fmt(tol)}`,
   valueNear: (quantity: string, target: number, relTol: number | undefined, absTol: number | undefined): string =>
     `${quantity} = ${fmt(target)} ${relTol !== undefined ? `± ${fmt(relTol * 100)}%` : `± ${fmt(absTol ?? 0)}`} for every initialisation`,
+  initCompare: (quantity: string, a: string, b: string, minRatio: number): string =>
+    `${quantity} of '${a}' is larger than ${minRatio !== 1 ? `${fmt(minRatio)}× ` : ''}that of '${b}'`,
   allOf: (parts: readonly string[]): string => parts.map((p) => `(${p})`).join(' AND '),
 };
 

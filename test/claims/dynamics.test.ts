@@ -211,3 +211,30 @@ describe('spike-later-higher / same-edge / diverges-earlier', () => {
     expect(evaluateCheck({ kind: 'diverges-earlier', experiments: ['three', 'two'], axis: 'lambda' }, [linTable('three', [1]), uvTable('two', [1])]).status).toBe('NOT-RUN');
   });
 });
+
+describe('loss-spike on θ² (rises then falls) and init-compare', () => {
+  it('θ² first growing then falling beyond ηλ0 = 4: PASS / FAIL / NOT-RUN', () => {
+    const check = { kind: 'loss-spike', quantity: 'theta2', axis: 'lambda', range: [4.25, null], factor: 1.01, fallTo: 0.99 };
+    const grows = makeTable({ experiment: 'h', runs: [{ x: 4.5, series: converged({ theta2: [1, 1.3, 1.1] }) }] });
+    const r = evaluateCheck(check, [grows]);
+    expect(r).toMatchObject({ status: 'PASS', measured: 'max θ²/θ²(0): 4.5 → 1.3 (ηλmax(H0) → value); final/max: 0.8462' });
+    expect(r.criterion).toBe('all runs: every converged run with ηλmax(H0) ≥ 4.25 has max θ² / θ²(0) ≥ 1.01 and ends at ≤ 0.99× its peak');
+    const monotone = makeTable({ experiment: 'h', runs: [{ x: 4.5, series: converged({ theta2: [1, 0.9, 0.8] }) }] });
+    expect(evaluateCheck(check, [monotone]).status).toBe('FAIL');
+    expect(evaluateCheck(check, [uvTable('q', [1, 3])]).status).toBe('NOT-RUN');
+  });
+  it('fraction 0: at least one run', () => {
+    const t = makeTable({ experiment: 'h', runs: [{ x: 4.5, series: converged({ theta2: [1, 0.9, 0.8] }) }, { x: 5, series: converged({ theta2: [1, 1.2, 1.1] }) }] });
+    const r = evaluateCheck({ kind: 'loss-spike', quantity: 'theta2', axis: 'lambda', range: [4.25, null], factor: 1.01, fraction: 0 }, [t]);
+    expect(r.status).toBe('PASS');
+    expect(r.measured.startsWith('1/2 run(s) satisfy it')).toBe(true);
+  });
+  it('init-compare: a bound further right in one experiment than in another', () => {
+    const a = makeTable({ experiment: 'fig8', runs: [], inits: [{ bounds: { eq95: 4.8 } }] });
+    const b = makeTable({ experiment: 'fig2', runs: [], inits: [{ bounds: { eq95: 4.2 } }] });
+    const check = { kind: 'init-compare', experiments: ['fig8', 'fig2'], quantity: 'bound:eq95' };
+    expect(evaluateCheck(check, [a, b])).toMatchObject({ status: 'PASS', measured: 'fig8: bound:eq95 = 4.8; fig2: bound:eq95 = 4.2' });
+    expect(evaluateCheck({ ...check, experiments: ['fig2', 'fig8'] }, [a, b]).status).toBe('FAIL');
+    expect(evaluateCheck({ ...check, quantity: 'bound:eq180' }, [a, b])).toMatchObject({ status: 'NOT-RUN', measured: 'fig8, fig2: the initialisation does not report bound:eq180' });
+  });
+});
