@@ -1,0 +1,155 @@
+/**
+ * End to end through `main()`: real config loading, graph, keys, the worker
+ * pool with the real stages (a tiny pipeline), the cache and the report.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+function captureIo(env: NodeJS.ProcessEnv = {}): Io & { outText: () => string; errText: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out: (l) => void out.push(l),
+    err: (l) => void err.push(l.endsWith('\n') ? l : `${l}\n`),
+    stderr: { write: (c: string) => void err.push(c), isTTY: false },
+    env,
+    outText: () => out.join('\n'),
+    errText: () => err.join(''),
+  };
+}
+
+/** Ids the executor ran (from the plain, non-TTY progress lines). */
+function executed(errText: string): string[] {
+  return [...errText.matchAll(/^\[\d+\/\d+\] (\S+) done in/gm)].map((m) => m[1]!).sort();
+}
+
+describe('catapult run (end to end)', () => {
+  let dir: string;
+  let config: string;
+  const args = (): string[] => ['--config', config, '--jobs', '2'];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'catapult-cli-'));
+    config = join(dir, 'pipeline.yaml');
+    cpSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), config);
+  });
+
+  it('first run executes every stage and writes the report', async () => {
+    const io = captureIo();
+    const code = await main(['run', ...args()], io);
+    expect(io.errText()).not.toContain('failed');
+    expect(code).toBe(0);
+    // dataset, 2 inits (a, b), 3 trains, 2 metrics, 2 plots, 2 claims
+    expect(executed(io.errText())).toHaveLength(12);
+    expect(existsSync(join(dir, 'reports', 'index.html'))).toBe(true);
+    expect(io.outText()).toMatch(/report: .*index\.html/);
+  }, 180_000);
+
+  it('a second run with nothing changed executes 0 stages and reuses the report', async () => {
+    const io = captureIo();
+    expect(await main(['run', ...args()], io)).toBe(0);
+    expect(executed(io.errText())).toEqual([]);
+    expect(io.outText()).toContain('unchanged — from cache');
+  }, 60_000);
+
+  it('editing one learning rate reruns exactly its run, the metrics, plot and claims that read it', async () => {
+    writeFileSync(config, readFileSync(config, 'utf8').replace('values: [0.5, 1.5]', 'values: [0.5, 2.5]'));
+    const io = captureIo();
+    expect(await main(['run', ...args()], io)).toBe(0);
+    expect(executed(io.errText())).toEqual(['claims:fig-a', 'metrics:a', 'plot:fig-a', 'train:a[eta=2.5,seed=0,variant=net]']);
+    expect(io.outText()).not.toContain('from cache'); // the report was rebuilt
+  }, 120_000);
+
+  it('editing a caption reruns no stage, only the report', async () => {
+    writeFileSync(config, readFileSync(config, 'utf8').replace('Loss of experiment b.', 'Loss of b, renamed.'));
+    const io = captureIo();
+    expect(await main(['run', ...args()], io)).toBe(0);
+    expect(executed(io.errText())).toEqual([]);
+    expect(io.outText()).not.toContain('from cache');
+    expect(readFileSync(join(dir, 'reports', 'index.html'), 'utf8')).toContain('Loss of b, renamed.');
+  }, 60_000);
+
+  it('plan says why a stage would run, field by field', async () => {
+    writeFileSync(config, readFileSync(config, 'utf8').replace('model: { width: 8 }', 'model: { width: 12 }'));
+    const io = captureIo();
+    expect(await main(['plan', ...args()], io)).toBe(0);
+    const text = io.outText();
+    expect(text).toMatch(/^\d+ of \d+ stages would run/m);
+    expect(text).toContain('init:b[seed=0]  params changed: model.width: 8 → 12');
+    expect(text).toContain('metrics:b  input changed');
+    expect(text).not.toContain('train:a[');
+  });
+
+  it('status reports stale and up-to-date figures', async () => {
+    const io = captureIo();
+    expect(await main(['status', ...args()], io)).toBe(0);
+    expect(io.outText()).toMatch(/^fig-a\s+up-to-date$/m);
+    expect(io.outText()).toMatch(/^fig-b\s+stale/m);
+  });
+
+  it('explain prints the fingerprint and the diff to the last run', async () => {
+    const io = captureIo();
+    expect(await main(['explain', 'init:b[seed=0]', ...args()], io)).toBe(0);
+    expect(io.outText()).toContain('"width": 12');
+    expect(io.outText()).toContain('params changed: model.width: 8 → 12');
+  });
+
+  it('gc --dry-run lists the entries the edits orphaned, gc deletes them', async () => {
+    const dry = captureIo();
+    expect(await main(['gc', '--dry-run', ...args()], dry)).toBe(0);
+    expect(dry.outText()).toMatch(/would delete [1-9]\d* unreachable cache entr/);
+    const real = captureIo();
+    expect(await main(['gc', ...args()], real)).toBe(0);
+    expect(real.outText()).toMatch(/deleted [1-9]\d* unreachable cache entr.*freed/);
+    const again = captureIo();
+    await main(['gc', '--dry-run', ...args()], again);
+    expect(again.outText()).toContain('would delete 0 unreachable cache entries');
+  });
+});
+
+describe('catapult usage and config errors', () => {
+  it('an unknown command suggests the closest one and exits 2', async () => {
+    const io = captureIo();
+    expect(await main(['rn'], io)).toBe(2);
+    expect(io.errText()).toContain('unknown command `rn`; did you mean `run`?');
+  });
+
+  it('a config error is located, printed with a squiggle, and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catapult-cli-bad-'));
+    const file = join(dir, 'pipeline.yaml');
+    writeFileSync(file, readFileSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), 'utf8').replace('evalEvery: 0', 'evalEvry: 0'));
+    const io = captureIo();
+    expect(await main(['plan', '--config', file], io)).toBe(2);
+    expect(io.errText()).toMatch(/pipeline\.yaml:\d+:\d+ error: unknown key `evalEvry`.*did you mean `evalEvery`\?/);
+    expect(io.errText()).toContain('^^^^^^^^');
+    expect(io.errText()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('an unknown target is a usage error with suggestions', async () => {
+    const io = captureIo();
+    expect(await main(['plan', 'fig-c', '--config', join(__dirname, '../fixtures/cli/pipeline.yaml')], io)).toBe(2);
+    expect(io.errText()).toContain('no figure, experiment or stage matches `fig-c`; did you mean `fig-a`');
+  });
+
+  it('every command has --help', async () => {
+    for (const cmd of ['run', 'plan', 'explain', 'status', 'graph', 'gc', 'report']) {
+      const io = captureIo();
+      expect(await main([cmd, '--help'], io)).toBe(0);
+      expect(io.outText()).toContain(`Usage: catapult ${cmd}`);
+    }
+  });
+
+  it('graph prints collapsed DOT and full Mermaid', async () => {
+    const cfg = join(__dirname, '../fixtures/cli/pipeline.yaml');
+    const dot = captureIo();
+    expect(await main(['graph', '--config', cfg], dot)).toBe(0);
+    expect(dot.outText()).toContain('"train:a" [label="train:a ×2"]');
+    const mm = captureIo();
+    expect(await main(['graph', '--full', '--format', 'mermaid', '--config', cfg], mm)).toBe(0);
+    expect(mm.outText()).toContain('train:a[eta=1.5,seed=0,variant=net]');
+  });
+});
