@@ -138,7 +138,7 @@ function convergenceSides(p: Record<string, unknown>, view: TableView, iff: bool
     else if (x > t + margin) aboveRuns.push({ x, ok: above === 'diverged' ? run.status === 'diverged' : !conv });
   }
   if (missing.size && !below.length && !aboveRuns.length) return notRun(M.boundMissing([...missing]));
-  if (!below.length) return notRun(r.pts.length || !r.selected ? M.noRunsIn(`${M.axisSymbol(axis)} < ${M.endpointText(thr)}${margin ? ` − ${M.fmt(margin)}` : ''}`) : emptyReason(view, p, axis, range, r));
+  if (!below.length) return notRun(r.pts.length ? M.noRunsIn(`${M.axisSymbol(axis)} < ${M.endpointText(thr)}${margin ? ` − ${M.fmt(margin)}` : ''}`) : emptyReason(view, p, axis, range, r));
   if (iff && !aboveRuns.length) return notRun(M.noRunsIn(`${M.axisSymbol(axis)} > ${M.endpointText(thr)}${margin ? ` + ${M.fmt(margin)}` : ''}`));
   const converged = r.pts.filter((q) => isConverged(view, q.run, rule)).map((q) => q.x);
   const last = converged.length ? Math.max(...converged) : undefined;

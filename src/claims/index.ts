@@ -57,3 +57,21 @@ export function evaluateClaims(claims: readonly ClaimSpec[], tables: readonly Me
 
 /** Overall status of a figure's claims (FAIL if any fails, PASS if any passes, else NOT-RUN). */
 export const figureStatus = (outcomes: readonly ClaimResult[]): ClaimStatus => combine(outcomes.map((o) => o.status));
+
+/**
+ * Experiments a check names (`experiment`, `experiments`, recursively through
+ * all-of), so the config layer can reject a check that reads an experiment the
+ * figure does not list — its metrics would never reach the claims stage.
+ */
+export function referencedExperiments(check: Check): string[] {
+  const out = new Set<string>();
+  const visit = (c: unknown): void => {
+    if (typeof c !== 'object' || c === null) return;
+    const r = c as Record<string, unknown>;
+    if (typeof r['experiment'] === 'string') out.add(r['experiment']);
+    if (Array.isArray(r['experiments'])) for (const e of r['experiments']) if (typeof e === 'string') out.add(e);
+    if (Array.isArray(r['checks'])) r['checks'].forEach(visit);
+  };
+  visit(check);
+  return [...out];
+}

@@ -53,3 +53,18 @@ describe('spearman', () => {
     expect(spearman([1, 2, 3], [4, 4, 4])).toBeNaN();
   });
 });
+
+describe('referencedExperiments', () => {
+  it('collects experiment names through all-of', async () => {
+    const { referencedExperiments } = await import('../../src/claims/index.js');
+    expect(
+      referencedExperiments({
+        kind: 'all-of',
+        checks: [
+          { kind: 'converges-below', experiment: 'a', axis: 'lambda', threshold: 4 },
+          { kind: 'diverges-earlier', experiments: ['b', 'a'], axis: 'lambda' },
+        ],
+      }),
+    ).toEqual(['a', 'b']);
+  });
+});
