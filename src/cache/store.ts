@@ -493,7 +493,8 @@ export class FsCache implements Cache {
 
   async lastRun(id: string): Promise<RunRecord | undefined> {
     try {
-      const r = JSON.parse(await fs.readFile(this.runFile(id), 'utf8')) as RunRecord;
+      // Small file, read for every instance by plan/status/ETA: synchronous is much cheaper.
+      const r = JSON.parse(readFileSync(this.runFile(id), 'utf8')) as RunRecord;
       return r.id === id && typeof r.key === 'string' && typeof r.wallMs === 'number' ? r : undefined;
     } catch {
       return undefined;
