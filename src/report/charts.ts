@@ -88,7 +88,7 @@ export function etaTitle(axis: EtaAxisKind): string {
 }
 
 const round = (x: number | null | undefined): number | null =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(5));
+  x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(5)) + 0;
 const fmt = (x: number): string => String(Number(x.toPrecision(3)));
 const str = (v: string): string => JSON.stringify(v);
 

@@ -47,7 +47,7 @@ export function compileSpec(spec: VegaLiteSpec): Result<{ vega: JsonValue; warni
   };
   try {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const out = compile(spec as any, { logger: logger as any });
+    const out = compile(structuredClone(spec) as any, { logger: logger as any });
     return ok({ vega: out.spec as unknown as JsonValue, warnings });
   } catch (e) {
     return err({ reason: 'compile-failed', message: M.compileFailed((e as Error).message) });
