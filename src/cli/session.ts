@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { FsCache } from '../cache/store.js';
 import { loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
 import type { PipelineConfig } from '../config/types.js';
+import type { ConfigFailure } from '../config/failure.js';
+import { referencedExperiments, validateCheckDetailed, type Check } from '../claims/index.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { buildGraph, type Graph } from '../graph/build.js';
@@ -48,6 +50,8 @@ export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = proc
   const loaded = loadPipeline(common.config, { profile: common.profile, sets: common.sets, env });
   if (!loaded.ok) return err({ exit: EXIT.config, message: formatConfigFailures(loaded.error, { color: useColor() }) });
   const config = loaded.value.config;
+  const claimErrors = checkClaims(loaded.value);
+  if (claimErrors.length) return err({ exit: EXIT.config, message: formatConfigFailures(claimErrors, { color: useColor() }) });
   const root = repoRoot();
   const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
   const numericPackages = versions(NUMERIC_PACKAGES, root);
@@ -83,4 +87,28 @@ export function datasetParamsFor(root: string): (spec: PipelineConfig['datasets'
     table ??= JSON.parse(readFileSync(join(root, 'stages', 'dataset', 'checksums.json'), 'utf8')) as ChecksumTable;
     return datasetParamsWith(table, spec);
   };
+}
+
+/**
+ * Claims are validated against their check kind's schema at load time, so a
+ * misspelt criterion is a located config error (exit 2), not a NOT-RUN found
+ * after an hour of training. A check may only read experiments its figure lists.
+ */
+export function checkClaims(loaded: LoadedPipeline): ConfigFailure[] {
+  const out: ConfigFailure[] = [];
+  for (const [fig, spec] of Object.entries(loaded.config.figures)) {
+    spec.claims.forEach((claim, i) => {
+      const base = ['figures', fig, 'claims', i, 'check'];
+      for (const e of validateCheckDetailed(claim.check)) {
+        const sub = e.path.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
+        out.push(loaded.failureAt([...base, ...sub], `claim \`${claim.id}\`: ${sub.length ? sub.join('.') + ' ' : ''}${e.message}`));
+      }
+      for (const exp of referencedExperiments(claim.check as unknown as Check)) {
+        if (!spec.experiments.includes(exp)) {
+          out.push(loaded.failureAt(base, `claim \`${claim.id}\` reads experiment \`${exp}\`, which figure \`${fig}\` does not list in its experiments`));
+        }
+      }
+    });
+  }
+  return out;
 }

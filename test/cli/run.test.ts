@@ -129,6 +129,21 @@ describe('catapult usage and config errors', () => {
     expect(io.errText()).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('a claim with a bad criterion is a located config error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catapult-cli-claim-'));
+    const file = join(dir, 'pipeline.yaml');
+    const text = readFileSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), 'utf8').replace(
+      'chart: { template: trajectories, panels: [loss] }\n    claims: []',
+      'chart: { template: trajectories, panels: [loss] }\n    claims:\n      - id: spike\n        text: a spike\n        check: { kind: loss-spike, axis: lambda, range: [2, 4], factr: 10 }\n      - id: other\n        text: reads another experiment\n        check: { kind: converges-beyond, experiment: a, axis: lambda, threshold: 2 }',
+    );
+    writeFileSync(file, text);
+    const io = captureIo();
+    expect(await main(['plan', '--config', file], io)).toBe(2);
+    expect(io.errText()).toMatch(/pipeline\.yaml:\d+:\d+ error: claim `spike`: /);
+    expect(io.errText()).toContain('factr');
+    expect(io.errText()).toContain('claim `other` reads experiment `a`, which figure `fig-b` does not list in its experiments');
+  });
+
   it('an unknown target is a usage error with suggestions', async () => {
     const io = captureIo();
     expect(await main(['plan', 'fig-c', '--config', join(__dirname, '../fixtures/cli/pipeline.yaml')], io)).toBe(2);
