@@ -610,7 +610,10 @@ export function assembleSpec(input: AssembleInput, opts: ChartBuildOptions = {})
       scale: { domain: vlineLabels, range: vlines.map((r) => (r.style === 'critical' ? '#555555' : boundPalette[bi++ % boundPalette.length]!)) },
       legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
     };
-    const vlineDash: JsonValue = {
+    // in compare mode the strokeDash scale belongs to `source`; reference lines keep one dash and differ by colour
+    const vlineDash: JsonValue = compare
+      ? { value: [6, 4] }
+      : {
       field: 'style',
       type: 'nominal',
       scale: { domain: ['critical', 'bound'], range: [[2, 3], [6, 4]] },
