@@ -491,7 +491,7 @@ function logAxis(scale: JsonValue): JsonValue {
   const hi = Math.ceil(Math.log10(d[1]) - 1e-9);
   const step = Math.max(1, Math.ceil((hi - lo) / 6));
   const values: number[] = [];
-  for (let k = hi; k >= lo; k -= step) values.unshift(Number(`1e${k}`));
+  for (let k = Math.ceil(lo / step) * step; k <= hi; k += step) values.push(Number(`1e${k}`));
   return { values, labelExpr, grid: true };
 }
 
