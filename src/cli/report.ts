@@ -79,7 +79,12 @@ export async function gatherReport(s: Session, cache: Cache): Promise<Gathered> 
       inputs.push(toInput(out.plot, plot.value));
       figure.plotInput = out.plot;
     }
-    const claims = await cache.read(s.keys.get(out.claims)!.key);
+    let claims = await cache.read(s.keys.get(out.claims)!.key);
+    if (!claims.ok) {
+      // a partial or older result: shown, with the figure's status saying why
+      const last = await cache.lastRun(out.claims);
+      if (last && last.status === 'done') claims = await cache.read(last.key);
+    }
     if (claims.ok) {
       inputs.push(toInput(out.claims, claims.value));
       figure.claimsInput = out.claims;

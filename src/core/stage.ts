@@ -28,6 +28,14 @@ export interface StageInstance {
   readonly group: string;
   /** Figures that (transitively) need this instance; filled by the graph builder. */
   readonly figures?: readonly string[];
+  /**
+   * May run on the inputs that exist when some deps failed (plots and claims:
+   * a figure with one missing dataset still shows its other panels). Such a
+   * partial result is never stored under the instance's key — that key
+   * promises all inputs — but under a key derived from it and the inputs
+   * present, so a later run with the data supplied recomputes it.
+   */
+  readonly partialInputs?: boolean;
 }
 
 /** A finished upstream artifact, as a stage sees it. */

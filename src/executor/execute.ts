@@ -1,6 +1,7 @@
 import os from 'node:os';
 import pLimit from 'p-limit';
 import type { CacheEntry } from '../cache/store.js';
+import { sha256 } from '../core/json.js';
 import type { ArtifactInput, StageInstance } from '../core/stage.js';
 import { executorMessages as M } from '../messages/engine.js';
 import type { ExecuteOptions, ExecutionPlan, ExecutorEvent, RunSummary, StageFailure } from './types.js';
@@ -11,7 +12,18 @@ type Outcome =
   | { readonly state: 'done'; readonly entry: CacheEntry }
   | { readonly state: 'failed' }
   | { readonly state: 'skipped'; readonly failedAncestor: string }
-  | { readonly state: 'cancelled' };
+  | { readonly state: 'cancelled' }
+  /** Ran on the inputs that exist (see StageInstance.partialInputs); dependents treat it as failed. */
+  | { readonly state: 'partial'; readonly entry: CacheEntry; readonly failedAncestor: string };
+
+/**
+ * Where a partial result is stored: derived from the full key and the inputs
+ * that were present, never equal to the full key, so supplying the missing
+ * data later makes the full key's entry get computed.
+ */
+export function partialKey(key: string, presentDeps: readonly string[]): string {
+  return sha256(`${key}\u0000partial\u0000${[...presentDeps].sort().join('\u0000')}`);
+}
 
 /** Text of a failure for summaries and events. */
 export function failureMessage(error: StageFailure): string {
@@ -107,6 +119,7 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
   const skipped: { id: string; failedAncestor: string }[] = [];
   const cancelled: string[] = [];
   const rebuilt: { id: string; detail: string }[] = [];
+  const partial: { id: string; missing: string }[] = [];
   let stopped = false; // keep-going off and something failed
 
   const outcomes = new Map<string, Promise<Outcome>>();
@@ -141,6 +154,9 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
         cancelled.push(inst.id);
         emit({ type: 'cancelled', id: inst.id });
         break;
+      case 'partial':
+        failedAncestorOf.set(inst.id, outcome.failedAncestor);
+        break;
       default:
         break; // done / failed are recorded where they happen
     }
@@ -159,12 +175,24 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
       }
     }
     const depOutcomes = await Promise.all(inst.deps.map((d) => resolve(d).then((o) => [d, o] as const)));
-    for (const [dep, o] of depOutcomes) {
-      if (o.state === 'failed') return { state: 'skipped', failedAncestor: dep };
-      if (o.state === 'skipped') return { state: 'skipped', failedAncestor: o.failedAncestor };
-    }
     if (depOutcomes.some(([, o]) => o.state === 'cancelled')) return { state: 'cancelled' };
-    const inputs: ArtifactInput[] = inst.deps.map((dep) => {
+    let firstFailure: string | undefined;
+    for (const [dep, o] of depOutcomes) {
+      if (o.state === 'failed') firstFailure ??= dep;
+      if (o.state === 'skipped' || o.state === 'partial') firstFailure ??= o.failedAncestor;
+    }
+    const present = depOutcomes.filter(([, o]) => o.state === 'hit' || o.state === 'done').map(([d]) => d);
+    let writeKey = key;
+    if (firstFailure !== undefined) {
+      if (!inst.partialInputs || present.length === 0) return { state: 'skipped', failedAncestor: firstFailure };
+      writeKey = partialKey(key, present);
+      const prior = await ioLimit(() => cache.read(writeKey));
+      if (prior.ok && !forced(inst.id)) {
+        partial.push({ id: inst.id, missing: firstFailure });
+        return { state: 'partial', entry: prior.value, failedAncestor: firstFailure };
+      }
+    }
+    const inputs: ArtifactInput[] = present.map((dep) => {
       const e = entries.get(dep)!;
       return { id: dep, kind: byId.get(dep)!.kind, key: e.key, result: e.result, dir: e.dir };
     });
@@ -201,7 +229,7 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
       };
       if (!res.ok) return fail(res.error);
       const written = await cache.write(
-        key,
+        writeKey,
         fingerprint,
         res.value.output,
         {
@@ -217,10 +245,14 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
       );
       if (!written.ok) return fail({ reason: 'cache-write', detail: written.error.detail });
       await cache
-        .recordRun(inst.id, key, fingerprint, { wallMs, finishedAt: endedAt.toISOString(), status: 'done' })
+        .recordRun(inst.id, writeKey, fingerprint, { wallMs, finishedAt: endedAt.toISOString(), status: 'done' })
         .catch(() => undefined);
       executed.push(inst.id);
-      emit({ type: 'done', id: inst.id, key, wallMs });
+      emit({ type: 'done', id: inst.id, key: writeKey, wallMs });
+      if (writeKey !== key) {
+        partial.push({ id: inst.id, missing: firstFailure! });
+        return { state: 'partial', entry: written.value, failedAncestor: firstFailure! };
+      }
       return { state: 'done', entry: written.value };
     });
   };
@@ -237,6 +269,7 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
     skipped,
     cancelled,
     rebuilt,
+    partial,
     aborted,
     wallMs: performance.now() - t0,
     ok: failed.length === 0 && skipped.length === 0 && cancelled.length === 0 && !aborted,

@@ -97,6 +97,8 @@ export interface RunSummary {
   readonly cancelled: readonly string[];
   /** Entries found corrupt, discarded and rebuilt (or attempted). */
   readonly rebuilt: readonly { readonly id: string; readonly detail: string }[];
+  /** Ran on partial inputs (StageInstance.partialInputs) because `missing` failed; stored under a derived key. */
+  readonly partial: readonly { readonly id: string; readonly missing: string }[];
   readonly aborted: boolean;
   readonly wallMs: number;
   /** True when every instance is a hit or executed. */

@@ -106,6 +106,7 @@ export function buildGraph(config: PipelineConfig, options: BuildOptions = {}): 
       params: { figure: name, paper: fig.paper, title: fig.title, chart: fig.chart } as unknown as JsonValue,
       deps,
       group: name,
+      partialInputs: true,
     });
     instances.push({
       id: claimsId(name),
@@ -113,6 +114,7 @@ export function buildGraph(config: PipelineConfig, options: BuildOptions = {}): 
       params: { figure: name, claims: fig.claims } as unknown as JsonValue,
       deps,
       group: name,
+      partialInputs: true,
     });
     figureOutputs.set(name, { plot: plotId(name), claims: claimsId(name) });
   }

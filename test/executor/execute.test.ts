@@ -253,3 +253,54 @@ describe('execute', () => {
     expect(() => validatePlan({ instances: cyc, keys: new Map([['a', k], ['b', k]]) })).toThrow('dependency cycle: a → b → a');
   });
 });
+
+describe('partial inputs (plots and claims of a figure with one missing dataset)', () => {
+  const failB = (id: string, inputs: readonly import('../../src/core/stage.js').ArtifactInput[]) =>
+    id === 'b' ? ({ ok: false, error: { reason: 'threw', message: 'data not available: b.bin' } } as const) : ok({ output: FakeRunner.output(id, inputs), log: [], backend: 'none' });
+
+  function partialPlan() {
+    const insts = instances({ a: [], b: [], plot: ['a', 'b'], report: ['plot'] }).map((i) =>
+      i.id === 'plot' ? { ...i, partialInputs: true } : i,
+    );
+    return planOf(insts);
+  }
+
+  it('runs a partialInputs stage on the inputs that exist, under a derived key; dependents are skipped', async () => {
+    const plan = partialPlan();
+    const runner = new FakeRunner(failB);
+    const summary = await execute(plan, { cache, runner, jobs: 2 });
+    expect(runner.calls.get('plot')!.inputs.map((i) => i.id)).toEqual(['a']);
+    expect(summary.partial).toEqual([{ id: 'plot', missing: 'b' }]);
+    expect(summary.failed.map((f) => f.id)).toEqual(['b']);
+    expect(summary.skipped).toEqual([{ id: 'report', failedAncestor: 'b' }]);
+    expect(summary.ok).toBe(false);
+    // the full key promises both inputs: it must stay empty, the partial entry lives elsewhere
+    const fullKey = plan.keys.get('plot')!.key;
+    expect(await cache.has(fullKey)).toBe(false);
+    const rec = await cache.lastRun('plot');
+    expect(rec!.key).not.toBe(fullKey);
+    expect(await cache.has(rec!.key)).toBe(true);
+  });
+
+  it('reuses the partial entry while the input is still missing, and builds the full one once it appears', async () => {
+    const plan = partialPlan();
+    await execute(plan, { cache, runner: new FakeRunner(failB), jobs: 2 });
+    const again = new FakeRunner(failB);
+    const s2 = await execute(plan, { cache, runner: again, jobs: 2 });
+    expect(again.calls.has('plot')).toBe(false);
+    expect(s2.partial).toEqual([{ id: 'plot', missing: 'b' }]);
+    const fixed = new FakeRunner((id, inputs) => ok({ output: FakeRunner.output(id, inputs), log: [], backend: 'none' }));
+    const s3 = await execute(plan, { cache, runner: fixed, jobs: 2 });
+    expect(s3.ok).toBe(true);
+    expect(fixed.calls.get('plot')!.inputs.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(await cache.has(plan.keys.get('plot')!.key)).toBe(true);
+  });
+
+  it('without partialInputs a failed dep skips the stage', async () => {
+    const plan = planOf(instances({ a: [], b: [], plot: ['a', 'b'] }));
+    const runner = new FakeRunner(failB);
+    const summary = await execute(plan, { cache, runner, jobs: 2 });
+    expect(runner.calls.has('plot')).toBe(false);
+    expect(summary.skipped).toEqual([{ id: 'plot', failedAncestor: 'b' }]);
+  });
+});
