@@ -535,7 +535,7 @@ export function assembleSpec(input: AssembleInput, opts: ChartBuildOptions = {})
   if (o.template === 'trajectories') {
     const t = o as TrajectoriesOptions;
     const panels = t.panels ?? ['loss'];
-    const byExp = (t as { colorBy?: string }).colorBy === 'experiment';
+    const byExp = t.colorBy === 'experiment';
     const variants = orderVariants(rows.map((r) => String(r.variant)), t.variants);
     const groups: { filter: string; label: string }[] = [];
     for (const exp of byExp ? [null] : exps) {

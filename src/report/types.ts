@@ -61,6 +61,8 @@ export interface TrajectoriesOptions extends CommonChartOptions {
   domains?: Record<string, [number, number]>;
   /** Maximum points kept per run (peaks and the last point always kept); default 300. */
   maxPointsPerRun?: number;
+  /** Colour by η (default) or by experiment (zhu-fig6 (ii): one line per γ / width at fixed η). */
+  colorBy?: 'eta' | 'experiment';
 }
 
 export interface SweepOptions extends CommonChartOptions {
