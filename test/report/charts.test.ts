@@ -94,6 +94,17 @@ describe('trajectories', () => {
     expect(tpl.ok ? '' : tpl.error.reason).toBe('unknown-template');
   });
 
+  it('colours by experiment when asked (one line per γ / width at fixed η)', () => {
+    const two = [loadTable('zhu-fig1'), { ...loadTable('zhu-fig1'), experiment: 'other' }];
+    const built = buildChart(params({ template: 'trajectories', colorBy: 'experiment', etas: [1.5], variants: ['quad'], panels: ['loss'] } as never), two);
+    if (!built.ok) throw new Error(built.error.message);
+    const text = JSON.stringify(built.value.spec);
+    expect(text).toContain('"color":{"field":"exp","type":"nominal"');
+    const compiled = compileSpec(built.value.spec);
+    expect(compiled.ok && compiled.value.warnings).toEqual([]);
+    expect(new Set(rowsOf(built.value.spec).map((r) => r.exp))).toEqual(new Set(['zhu-fig1-toy', 'other']));
+  });
+
   it('uses decade ticks on log axes', () => {
     const built = buildChart(params({ template: 'trajectories', logY: ['loss'], panels: ['loss'] }), tables);
     if (!built.ok) throw new Error(built.error.message);
