@@ -70,8 +70,6 @@ function syntheticPlan(experiments: number): { instances: StageInstance[]; keys:
 /** A fake stage producing a train-sized result (a 100-point trajectory) and one side file. */
 const fakeStage = (kind: StageKind): StageImpl => ({
   kind,
-  code: [],
-  numeric: false,
   async run(params) {
     const trajectory = Array.from({ length: 100 }, (_, s) => ({ step: s * 10, loss: 1 / (1 + s) }));
     return { result: { kind, params, trajectory }, files: { 'summary.txt': `${kind} ${JSON.stringify(params)}` } };

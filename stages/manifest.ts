@@ -15,11 +15,17 @@ export interface StageMeta {
 }
 
 export const STAGE_META: Readonly<Record<StageKind, StageMeta>> = {
-  dataset: { code: ['stages/dataset', 'src/data', 'src/numerics/rng.ts'], numeric: false },
-  init: { code: ['stages/init', 'src/numerics'], numeric: true },
-  train: { code: ['stages/train', 'src/numerics'], numeric: true },
+  dataset: { code: ['stages/dataset', 'src/data', 'src/numerics/rng.ts', 'src/numerics/quadratic', 'src/messages/data.ts'], numeric: false },
+  init: { code: ['stages/init', 'stages/dataset/index.ts', 'src/numerics', 'src/messages/numerics.ts', 'src/messages/quadratic.ts'], numeric: true },
+  train: { code: ['stages/train', 'stages/dataset/index.ts', 'src/numerics', 'src/messages/numerics.ts', 'src/messages/quadratic.ts'], numeric: true },
   metrics: { code: ['stages/metrics', 'src/core/metrics.ts'], numeric: false },
-  plot: { code: ['stages/plot', 'src/report'], numeric: false },
-  claims: { code: ['stages/claims', 'src/claims'], numeric: false },
-  report: { code: ['stages/report', 'src/report'], numeric: false },
+  plot: {
+    code: ['stages/plot', 'src/report/charts.ts', 'src/report/render.ts', 'src/report/template.ts', 'src/report/types.ts', 'src/messages/report.ts'],
+    numeric: false,
+  },
+  claims: { code: ['stages/claims', 'src/claims', 'src/messages/claims.ts', 'src/core/metrics.ts'], numeric: false },
+  report: {
+    code: ['stages/report', 'src/report/html.ts', 'src/report/charts.ts', 'src/report/template.ts', 'src/report/types.ts', 'src/messages/report.ts'],
+    numeric: false,
+  },
 };

@@ -78,17 +78,12 @@ export interface StageContext {
 }
 
 /**
- * A stage implementation, one per kind, living in `stages/<kind>/`.
- *
- * `code` lists the repo-relative files or folders whose source is hashed into
- * the key of every instance of this kind: editing them reruns exactly this
- * stage and what depends on it. `numeric` says whether results depend on the
- * numeric backend (and so whether the backend and numerics package versions
- * enter the key).
+ * A stage implementation, one per kind, living in `stages/<kind>/`. What
+ * enters its key besides params and inputs (its source files, whether the
+ * backend matters) is declared in `stages/manifest.ts`, kept apart so that
+ * planning never loads the implementations.
  */
 export interface StageImpl {
   readonly kind: StageKind;
-  readonly code: readonly string[];
-  readonly numeric: boolean;
   run(params: JsonValue, inputs: readonly ArtifactInput[], ctx: StageContext): Promise<ArtifactOutput>;
 }

@@ -36,8 +36,6 @@ export function runClaims(params: ClaimsParams, inputs: readonly ArtifactInput[]
 
 export const claimsStage: StageImpl = {
   kind: 'claims',
-  code: ['stages/claims', 'src/claims', 'src/messages/claims.ts', 'src/core/metrics.ts'],
-  numeric: false,
   async run(params, inputs, ctx) {
     const out = runClaims(params as unknown as ClaimsParams, inputs);
     for (const c of out.claims) ctx.log(`${c.status} ${c.id}: ${c.measured}`);

@@ -87,8 +87,6 @@ function describeSynthetic(spec: SyntheticDatasetSpec, d: DataArrays): string {
 
 export const datasetStage: StageImpl = {
   kind: 'dataset',
-  code: ['stages/dataset', 'src/data', 'src/numerics/rng.ts'],
-  numeric: false,
   async run(params, _inputs, ctx) {
     const spec = params as unknown as DatasetSpec;
     let data: DataArrays;

@@ -18,8 +18,6 @@ export interface InitParams {
 
 export const initStage: StageImpl = {
   kind: 'init',
-  code: ['stages/init', 'src/numerics'],
-  numeric: true,
   async run(params, inputs, ctx) {
     const p = params as unknown as InitParams;
     const dataset = inputs.find((i) => i.kind === 'dataset');

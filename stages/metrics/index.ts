@@ -124,8 +124,6 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
 
 export const metricsStage: StageImpl = {
   kind: 'metrics',
-  code: ['stages/metrics', 'src/core/metrics.ts'],
-  numeric: false,
   async run(params, inputs) {
     const p = params as unknown as MetricsParams;
     const inits = inputs.filter((i) => i.kind === 'init').map((i) => i.result as unknown as InitSummary);

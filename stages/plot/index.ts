@@ -56,8 +56,6 @@ function templatesFor(ctx: StageContext): string {
 
 export const plotStage: StageImpl = {
   kind: 'plot',
-  code: ['stages/plot', 'src/report/charts.ts', 'src/report/render.ts', 'src/report/template.ts', 'src/report/types.ts', 'src/messages/report.ts'],
-  numeric: false,
   async run(params: JsonValue, inputs: readonly ArtifactInput[], ctx: StageContext): Promise<ArtifactOutput> {
     const p = params as unknown as PlotParams;
     const tables = inputs.filter((i) => i.kind === 'metrics').map((i) => i.result as unknown as MetricsTable);

@@ -86,8 +86,6 @@ export function materializeReportEntry(artifact: ReportArtifact, entryDir: strin
 
 export const reportStage: StageImpl = {
   kind: 'report',
-  code: ['stages/report', 'src/report/html.ts', 'src/report/charts.ts', 'src/report/template.ts', 'src/report/types.ts', 'src/messages/report.ts'],
-  numeric: false,
   async run(params: JsonValue, inputs: readonly ArtifactInput[]): Promise<ArtifactOutput> {
     const input = reportInputFrom(params as unknown as ReportStageParams, inputs);
     const { files } = buildReport(input);

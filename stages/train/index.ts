@@ -35,8 +35,6 @@ export function absoluteEta(eta: TrainParams['eta'], lambdaMaxH: number): number
 
 export const trainStage: StageImpl = {
   kind: 'train',
-  code: ['stages/train', 'src/numerics'],
-  numeric: true,
   async run(params, inputs, ctx) {
     const p = params as unknown as TrainParams;
     const dataset = inputs.find((i) => i.kind === 'dataset');
