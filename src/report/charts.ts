@@ -103,6 +103,9 @@ function validate(options: ChartOptions): Result<ChartOptions, ChartError> {
   if (!CHART_TEMPLATES.includes(o.template)) {
     return err({ reason: 'unknown-template', message: M.unknownTemplate(String(o.template), CHART_TEMPLATES) });
   }
+  if (o.experiments !== undefined && !(Array.isArray(o.experiments) && o.experiments.every((e) => typeof e === 'string'))) {
+    return badOption('experiments', 'must be a list of experiment ids');
+  }
   if (o.etaAxis !== undefined && !['critical', 'lambda', 'absolute'].includes(o.etaAxis)) {
     return badOption('etaAxis', 'must be critical, lambda or absolute');
   }
@@ -163,6 +166,9 @@ function orderVariants(present: Iterable<string>, wanted?: string[]): string[] {
 export function prepareRows(params: PlotParams, tables: readonly MetricsTable[]): Result<{ rows: Row[]; notes: string[]; options: ChartOptions }, ChartError> {
   const v = validate(params.chart);
   if (!v.ok) return v;
+  // `experiments` restricts the chart to some of the figure's experiments (the others feed only its claims).
+  const only = params.chart.experiments;
+  if (only !== undefined) tables = tables.filter((t) => only.includes(t.experiment));
   if (tables.length === 0) return err({ reason: 'no-data', message: M.noTables(params.figure) });
   const options = { ...params.chart, etaAxis: params.chart.etaAxis ?? defaultEtaAxis(tables) } as ChartOptions;
   switch (options.template) {

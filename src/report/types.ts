@@ -41,6 +41,8 @@ export interface CommonChartOptions {
   subtitle?: string;
   /** Per-experiment panel titles (default: the experiment name). */
   panelTitles?: Record<string, string>;
+  /** Draw only these of the figure's experiments (the others feed only its claims); default all. */
+  experiments?: string[];
 }
 
 export interface TrajectoriesOptions extends CommonChartOptions {
