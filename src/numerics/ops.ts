@@ -19,6 +19,12 @@ export interface Activation {
   d2: ((x: tf.Tensor) => tf.Tensor) | null;
   /** Whether "inactive unit" (pre-activation < 0) is meaningful for sparsity. */
   piecewiseLinear: boolean;
+  /**
+   * (a₊, a₋) when σ(x) = a₊x for x ≥ 0 and a₋x below (ReLU, homogeneous,
+   * identity), else null. The fast kernels (./kernels) use it: such σ is
+   * fixed by two numbers, σ(x) = σ'(x)·x, and σ'' = 0.
+   */
+  slopes: [number, number] | null;
 }
 
 const mask = (x: tf.Tensor): tf.Tensor => tf.cast(tf.greaterEqual(x, 0), 'float32');
@@ -26,14 +32,14 @@ const mask = (x: tf.Tensor): tf.Tensor => tf.cast(tf.greaterEqual(x, 0), 'float3
 export function activation(name: ActivationName, slopes?: [number, number]): Activation {
   switch (name) {
     case 'relu':
-      return { name, f: (x) => tf.relu(x), d1: mask, d2: null, piecewiseLinear: true };
+      return { name, f: (x) => tf.relu(x), d1: mask, d2: null, piecewiseLinear: true, slopes: [1, 0] };
     case 'homogeneous': {
       const [ap, am] = slopes ?? [1, 1];
       const d1 = (x: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask(x), ap - am), am);
-      return { name, f: (x) => tf.mul(x, d1(x)), d1, d2: null, piecewiseLinear: true };
+      return { name, f: (x) => tf.mul(x, d1(x)), d1, d2: null, piecewiseLinear: true, slopes: [ap, am] };
     }
     case 'identity':
-      return { name, f: (x) => tf.clone(x), d1: (x) => tf.onesLike(x), d2: null, piecewiseLinear: false };
+      return { name, f: (x) => tf.clone(x), d1: (x) => tf.onesLike(x), d2: null, piecewiseLinear: false, slopes: [1, 1] };
     case 'tanh':
       return {
         name,
@@ -44,6 +50,7 @@ export function activation(name: ActivationName, slopes?: [number, number]): Act
           return tf.mul(tf.mul(t, -2), tf.sub(1, tf.square(t)));
         },
         piecewiseLinear: false,
+        slopes: null,
       };
     case 'swish':
       return {
@@ -58,6 +65,7 @@ export function activation(name: ActivationName, slopes?: [number, number]): Act
           return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(x, tf.sub(1, tf.mul(s, 2)))));
         },
         piecewiseLinear: false,
+        slopes: null,
       };
   }
 }

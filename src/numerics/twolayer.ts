@@ -30,6 +30,7 @@ import type { Variant } from '../config/types.js';
 import type { TrainableModel } from './model.js';
 import { type Activation, mm, mv, vm } from './ops.js';
 import { denseLambdaMax } from './eig.js';
+import { Rank1Fc2 } from './kernels/rank1.js';
 
 export interface TwoLayerConfig {
   kind: 'fc2' | 'cnn2';
@@ -48,6 +49,11 @@ export interface TwoLayerConfig {
   rows: (x: tf.Tensor) => tf.Tensor2D;
   /** FC only: bind to these full-batch training inputs and use the Gram-matrix update. */
   gramX?: tf.Tensor2D;
+  /**
+   * Use the fast CPU kernels of ./kernels where they apply (default true);
+   * false forces the tensor path (tests compare the two).
+   */
+  fast?: boolean;
 }
 
 interface XCache {
@@ -67,8 +73,25 @@ const cacheTensors = (c: XCache): tf.Tensor[] =>
 
 const CACHE_MAX = 4;
 
+/** Small LRU of host copies of input tensors (tensors are immutable, so identity is a safe key). */
+class HostCache {
+  private readonly map = new Map<tf.Tensor, Float32Array>();
+  get(t: tf.Tensor): Float32Array {
+    let a = this.map.get(t);
+    if (!a) {
+      if (this.map.size >= CACHE_MAX) this.map.delete(this.map.keys().next().value as tf.Tensor);
+      a = t.dataSync() as Float32Array;
+      this.map.set(t, a);
+    }
+    return a;
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
 export class TwoLayerModel implements TrainableModel {
-  readonly variables: readonly tf.Variable[];
+  private readonly vars: readonly tf.Variable[];
   private readonly W: tf.Variable | null;
   private readonly v: tf.Variable;
   private readonly W0: tf.Tensor2D;
@@ -83,6 +106,17 @@ export class TwoLayerModel implements TrainableModel {
   private readonly C: tf.Variable | null;
   private readonly Gs: tf.Tensor2D | null;
   private readonly w0sq: number;
+  /**
+   * Fast path for the FC on 1-D inputs with a piecewise-linear σ
+   * (kernels/rank1.ts). Its host arrays and the tf.Variables are mirrors:
+   * `tfStale` = the variables lag the host state (flush before tensor work),
+   * `hostStale` = the variables may have been changed from outside (reload
+   * before host work; set whenever `variables` is handed out).
+   */
+  private readonly rank1: Rank1Fc2 | null;
+  private tfStale = false;
+  private hostStale = false;
+  private readonly host = new HostCache();
 
   constructor(private readonly cfg: TwoLayerConfig) {
     this.units = cfg.positions * cfg.width;
@@ -102,15 +136,48 @@ export class TwoLayerModel implements TrainableModel {
       this.A1 = tf.variable(tf.zeros([n, cfg.width]), true);
       this.C = tf.variable(tf.zeros([n, cfg.width]), false);
       this.Gs = tf.keep(tf.tidy(() => tf.div(tf.matMul(cfg.gramX!, tf.transpose(cfg.gramX!)), cfg.fan) as tf.Tensor2D));
-      this.variables = [this.A1, this.v];
+      this.vars = [this.A1, this.v];
     } else {
       this.gramX = null;
       this.A1 = null;
       this.C = null;
       this.Gs = null;
       this.W = tf.variable(this.W0, true, undefined, 'float32');
-      this.variables = [this.W, this.v];
+      this.vars = [this.W, this.v];
     }
+    const fast = cfg.fast ?? true;
+    this.rank1 =
+      fast && cfg.kind === 'fc2' && cfg.fan === 1 && cfg.act.slopes && !cfg.gramX
+        ? new Rank1Fc2({ variant: cfg.variant, slopes: cfg.act.slopes, w0: cfg.w0, v0: cfg.v0, fan: cfg.fan })
+        : null;
+  }
+
+  /** Trainable parameters. Handing them out means they may be assigned: the host mirrors reload before their next use. */
+  get variables(): readonly tf.Variable[] {
+    this.flush();
+    if (this.rank1) this.hostStale = true;
+    return this.vars;
+  }
+
+  /** Bring the tf.Variables up to date with the host state. */
+  private flush(): void {
+    if (!this.tfStale || !this.rank1) return;
+    const r = this.rank1;
+    tf.tidy(() => {
+      this.W!.assign(tf.tensor2d(r.w, [1, r.m]));
+      this.v.assign(tf.tensor1d(r.v));
+    });
+    this.tfStale = false;
+  }
+
+  /** Bring the host state up to date with the tf.Variables. */
+  private pull(): Rank1Fc2 {
+    const r = this.rank1!;
+    if (this.hostStale) {
+      r.load(this.W!.dataSync(), this.v.dataSync());
+      this.hostStale = false;
+    }
+    return r;
   }
 
   get gramMode(): boolean {
@@ -211,12 +278,18 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   predict(x: tf.Tensor): tf.Tensor1D {
+    if (this.rank1) return tf.tensor1d(this.pull().predict(this.host.get(x)));
     const { a0, a1, e } = this.preacts(x);
     return this.outputs(a0, a1, false, e).f;
   }
 
   gdStep(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number): number {
     if (this.gramX && x !== this.gramX) throw new Error('TwoLayerModel: Gram mode steps only on its bound training inputs');
+    if (this.rank1) {
+      const loss = this.pull().step(this.host.get(x), this.host.get(y), eta, lossScale);
+      this.tfStale = true;
+      return loss;
+    }
     const e = this.entry(x);
     const lossT = tf.tidy(() => {
       const { a0, a1, e: ex } = this.preacts(x);
@@ -243,6 +316,10 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   kernel(x: tf.Tensor): tf.Tensor2D {
+    if (this.rank1) {
+      const xs = this.host.get(x);
+      return tf.tensor2d(Float32Array.from(this.pull().kernel(xs)), [xs.length, xs.length]);
+    }
     return tf.tidy(() => {
       const e = this.entry(x);
       const { a0, a1 } = this.preacts(x);
@@ -262,6 +339,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   kernelMax(x: tf.Tensor): number {
+    if (this.rank1) return this.pull().kernelMax(this.host.get(x));
     const k = this.kernel(x);
     const n = k.shape[0];
     const data = k.dataSync();
@@ -270,6 +348,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   theta2(): number {
+    this.flush();
     return tf.tidy(() => {
       const vv = tf.sum(tf.square(this.v));
       if (!this.gramX) return tf.add(tf.sum(tf.square(this.W!)), vv).dataSync()[0]!;
@@ -283,6 +362,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   distance(): number {
+    this.flush();
     return tf.tidy(() => {
       const dv2 = tf.sum(tf.square(tf.sub(this.v, this.v0)));
       const dw2 = this.gramX
@@ -294,6 +374,7 @@ export class TwoLayerModel implements TrainableModel {
 
   sparsity(x: tf.Tensor): number[] {
     if (!this.cfg.act.piecewiseLinear) return [];
+    this.flush();
     return tf.tidy(() => {
       const { a0, a1 } = this.preacts(x);
       return [tf.mean(tf.cast(tf.less(tf.add(a0, a1), 0), 'float32')).dataSync()[0]!];
@@ -303,6 +384,7 @@ export class TwoLayerModel implements TrainableModel {
   dispose(): void {
     for (const c of this.cache.values()) tf.dispose(cacheTensors(c));
     this.cache.clear();
+    this.host.clear();
     tf.dispose([this.W0, this.v0, this.v]);
     if (this.W) this.W.dispose();
     if (this.A1) this.A1.dispose();
