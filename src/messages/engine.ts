@@ -70,10 +70,12 @@ export function describeChange(change: FingerprintChange): string {
       return `stage kind changed: ${change.old} → ${change.now}`;
     case 'params':
       return `params changed: ${change.fields.map(describeField).join(', ')}`;
-    case 'inputs':
-      return `input changed: ${change.inputs
-        .map((i) => `${i.id ?? `#${i.index}`} (${short(i.old)} → ${short(i.now)})`)
-        .join(', ')}`;
+    case 'inputs': {
+      // A metrics stage reads hundreds of runs: name a few, count the rest.
+      const shown = change.inputs.slice(0, 3).map((i) => `${i.id ?? `#${i.index}`} (${short(i.old)} → ${short(i.now)})`);
+      const more = change.inputs.length - shown.length;
+      return `input changed: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+    }
     case 'code':
       return `code changed: ${short(change.old)} → ${short(change.now)}`;
     case 'backend':

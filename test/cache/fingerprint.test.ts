@@ -98,6 +98,13 @@ describe('diffFingerprints', () => {
     ]);
   });
 
+  it('names at most three changed inputs and counts the rest', () => {
+    const inputs = Array.from({ length: 5 }, (_, i) => ({ index: i, id: `train:x[eta=${i}]`, old: 'a'.repeat(64), now: 'b'.repeat(64) }));
+    expect(describeChange({ reason: 'inputs', inputs })).toBe(
+      'input changed: train:x[eta=0] (aaaaaaaaaaaa → bbbbbbbbbbbb), train:x[eta=1] (aaaaaaaaaaaa → bbbbbbbbbbbb), train:x[eta=2] (aaaaaaaaaaaa → bbbbbbbbbbbb) and 2 more',
+    );
+  });
+
   it('reports a scheme change', () => {
     const older = { ...old, scheme: SCHEME_VERSION - 1 };
     expect(diffFingerprints(older, old)).toEqual([{ reason: 'scheme', old: SCHEME_VERSION - 1, now: SCHEME_VERSION }]);
