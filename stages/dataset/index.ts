@@ -17,8 +17,8 @@
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import { hashJson, type JsonValue } from '../../src/core/json.js';
-import type { ArtifactInput, StageImpl } from '../../src/core/stage.js';
+import { sha256, type JsonValue } from '../../src/core/json.js';
+import type { ArtifactInput, StageContext, StageImpl } from '../../src/core/stage.js';
 import type { DatasetSpec, RealDatasetSpec, SyntheticDatasetSpec } from '../../src/config/types.js';
 import type { DataArrays } from '../../src/numerics/types.js';
 import { defaultChecksums } from '../../src/data/files.js';
@@ -28,7 +28,14 @@ import type { ChecksumTable, DataFailure, DataFailureReason, SourceFile } from '
 
 export const DATASET_FILES = ['x_train.f32', 'y_train.f32', 'x_test.f32', 'y_test.f32'] as const;
 
-/** The dataset artifact's result.json. */
+/**
+ * The dataset artifact's result.json. Synthetic data is stored as Float32 side
+ * files (`files`). Real data is not: its features are a cheap, deterministic
+ * function of (spec, verified source files), so the artifact keeps the spec
+ * and a digest of the arrays, and downstream stages regenerate them
+ * (`loadDatasetArtifact`) and check the digest — which keeps the paper-scale
+ * cache small (CIFAR features alone would be ~25 MB per dataset).
+ */
 export interface DatasetArtifact {
   inputShape: number[];
   nTrain: number;
@@ -37,6 +44,13 @@ export interface DatasetArtifact {
   disclosures: string[];
   sourceFiles: SourceFile[];
   files: string[];
+  /** Real data only: the spec to regenerate from, and SHA-256 of the four arrays (little-endian). */
+  regenerate?: { spec: RealDatasetSpec; digest: string };
+}
+
+/** SHA-256 over the four arrays, to prove a regeneration is bit-identical. */
+export function arraysDigest(d: DataArrays): string {
+  return sha256(Buffer.concat([leBytes(d.xTrain), leBytes(d.yTrain), leBytes(d.xTest), leBytes(d.yTest)].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))));
 }
 
 /** A failed dataset stage; `reason` lets the executor/report tell "data not available" from a bug. */
@@ -104,7 +118,14 @@ export const datasetStage: StageImpl = {
       description = describeSynthetic(spec, data);
     }
     ctx.log(description);
-    const result: DatasetArtifact = { inputShape: data.inputShape, nTrain: data.nTrain, nTest: data.nTest, description, disclosures, sourceFiles, files: [...DATASET_FILES] };
+    const base = { inputShape: data.inputShape, nTrain: data.nTrain, nTest: data.nTest, description, disclosures, sourceFiles };
+    if (isReal(spec)) {
+      const realSpec = stripParams(spec);
+      const result: DatasetArtifact = { ...base, files: [], regenerate: { spec: realSpec, digest: arraysDigest(data) } };
+      remember(arraysDigest(data), data);
+      return { result: result as unknown as JsonValue };
+    }
+    const result: DatasetArtifact = { ...base, files: [...DATASET_FILES] };
     return {
       result: result as unknown as JsonValue,
       files: {
@@ -117,9 +138,43 @@ export const datasetStage: StageImpl = {
   },
 };
 
+/** The spec without the params-only digest field. */
+function stripParams(spec: RealDatasetSpec): RealDatasetSpec {
+  const { filesDigest: _drop, ...rest } = spec as RealDatasetSpec & { filesDigest?: string };
+  return rest as RealDatasetSpec;
+}
+
+/** Regenerated arrays per digest, within one worker (a worker trains many runs of one dataset). */
+const regenerated = new Map<string, DataArrays>();
+function remember(digest: string, data: DataArrays): void {
+  if (regenerated.size > 8) regenerated.delete(regenerated.keys().next().value!);
+  regenerated.set(digest, data);
+}
+
+/**
+ * The arrays of a dataset artifact: read from its side files (synthetic) or
+ * regenerated from the data root (real) and checked bit-for-bit against the
+ * digest recorded when the dataset stage ran.
+ */
+export async function loadDatasetArtifact(input: ArtifactInput, ctx: Pick<StageContext, 'dataRoot' | 'offline' | 'log' | 'progress' | 'signal'>): Promise<DataArrays> {
+  const r = input.result as unknown as DatasetArtifact;
+  if (!r.regenerate) return readDatasetArtifact(input);
+  const known = regenerated.get(r.regenerate.digest);
+  if (known) return known;
+  const got = await loadRealDataset(r.regenerate.spec, { root: ctx.dataRoot, offline: ctx.offline, log: ctx.log, progress: ctx.progress, signal: ctx.signal });
+  if (!got.ok) throw new DataStageError(got.error);
+  const digest = arraysDigest(got.value.data);
+  if (digest !== r.regenerate.digest) {
+    throw new Error(`dataset ${input.id}: the features regenerated from the data root differ from those the dataset stage produced (digest ${digest.slice(0, 12)}… vs ${r.regenerate.digest.slice(0, 12)}…); rerun with --force ${input.id}`);
+  }
+  remember(digest, got.value.data);
+  return got.value.data;
+}
+
 /** Reads a dataset artifact back into arrays (for init/train); checks sizes against the shapes. */
 export function readDatasetArtifact(input: ArtifactInput): DataArrays {
   const r = input.result as unknown as DatasetArtifact;
+  if (r.regenerate) throw new Error(`dataset ${input.id} keeps no arrays in the cache; use loadDatasetArtifact`);
   const size = r.inputShape.reduce((a, b) => a * b, 1);
   const read = (name: string, n: number) => {
     const a = fromLe(readFileSync(join(input.dir, name)));

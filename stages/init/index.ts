@@ -8,7 +8,7 @@ import type { JsonValue } from '../../src/core/json.js';
 import type { StageImpl } from '../../src/core/stage.js';
 import type { LossConvention, ModelSpec } from '../../src/config/types.js';
 import { initModel } from '../../src/numerics/index.js';
-import { readDatasetArtifact } from '../dataset/index.js';
+import { loadDatasetArtifact } from '../dataset/index.js';
 
 export interface InitParams {
   model: ModelSpec;
@@ -22,7 +22,7 @@ export const initStage: StageImpl = {
     const p = params as unknown as InitParams;
     const dataset = inputs.find((i) => i.kind === 'dataset');
     if (!dataset) throw new Error(`init ${ctx.id}: no dataset input`);
-    const data = readDatasetArtifact(dataset);
+    const data = await loadDatasetArtifact(dataset, ctx);
     const summary = await initModel(p.model, data, p.loss, p.seed);
     ctx.log(`λmax(∇²L)=${summary.lambdaMaxH.toPrecision(6)} η_crit=${summary.etaCrit.toPrecision(6)} θ0²=${summary.theta2.toPrecision(6)}`);
     return { result: summary as unknown as JsonValue };

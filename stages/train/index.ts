@@ -9,7 +9,7 @@ import type { StageImpl } from '../../src/core/stage.js';
 import type { LossConvention, ModelSpec, TrainSpec, Variant } from '../../src/config/types.js';
 import type { InitSummary } from '../../src/numerics/types.js';
 import { trainModel } from '../../src/numerics/index.js';
-import { readDatasetArtifact } from '../dataset/index.js';
+import { loadDatasetArtifact } from '../dataset/index.js';
 
 export interface TrainParams {
   model: ModelSpec;
@@ -40,7 +40,7 @@ export const trainStage: StageImpl = {
     const dataset = inputs.find((i) => i.kind === 'dataset');
     const init = inputs.find((i) => i.kind === 'init');
     if (!dataset || !init) throw new Error(`train ${ctx.id}: needs a dataset and an init input`);
-    const data = readDatasetArtifact(dataset);
+    const data = await loadDatasetArtifact(dataset, ctx);
     const summary = init.result as unknown as InitSummary;
     const eta = absoluteEta(p.eta, summary.lambdaMaxH);
     ctx.log(`η=${eta.toPrecision(6)} (${p.eta.value} ${p.eta.unit}); η/η_crit=${(eta / summary.etaCrit).toPrecision(4)}`);

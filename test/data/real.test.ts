@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RealDatasetSpec } from '../../src/config/types.js';
 import { loadRealDataset, CIFAR_MEAN, CIFAR_STD } from '../../src/data/real.js';
 import type { LoadEnv } from '../../src/data/types.js';
-import { datasetStage, readDatasetArtifact, DataStageError } from '../../stages/dataset/index.js';
+import { datasetStage, loadDatasetArtifact, readDatasetArtifact, DataStageError } from '../../stages/dataset/index.js';
 
 const ROOT = process.env.CATAPULT_TEST_DATASETS ?? new URL('../../../shared/datasets', import.meta.url).pathname;
 const have = existsSync(join(ROOT, 'MANIFEST.md'));
@@ -84,19 +84,23 @@ describe.skipIf(!have)('real datasets (shared folder)', () => {
     expect(!s.ok && s.error.reason).toBe('missing-data');
     expect(!s.ok && s.error.message).toContain('svhn/train_32x32.mat is missing (offline mode: downloads are disabled)');
   });
-  it('the dataset stage writes Float32 side files that readDatasetArtifact reads back', async () => {
+  it('the dataset stage keeps no arrays for real data: loadDatasetArtifact regenerates them bit-identically', async () => {
     const params = { source: 'mnist', classes: [0, 1], train: 16, test: 10, seed: 0, features: unit };
     const logs: string[] = [];
     const ctx = { id: 'dataset:m', key: 'k', backend: 'none', dataRoot: ROOT, repoRoot: '.', offline: true, signal: new AbortController().signal, log: (m: string) => logs.push(m), progress: () => {} };
     const out = await datasetStage.run(params, [], ctx);
+    expect(out.files ?? {}).toEqual({});
     const dir = mkdtempSync(join(tmpdir(), 'catapult-ds-'));
-    const { writeFileSync } = await import('node:fs');
-    for (const [name, bytes] of Object.entries(out.files ?? {})) writeFileSync(join(dir, name), bytes);
-    expect(readdirSync(dir).sort()).toEqual(['x_test.f32', 'x_train.f32', 'y_test.f32', 'y_train.f32']);
-    expect(readFileSync(join(dir, 'x_train.f32')).length).toBe(16 * 784 * 4);
-    const back = readDatasetArtifact({ id: 'dataset:m', kind: 'dataset', key: 'k', result: out.result, dir });
+    expect(readdirSync(dir)).toEqual([]);
+    const input = { id: 'dataset:m', kind: 'dataset' as const, key: 'k', result: out.result, dir };
+    const back = await loadDatasetArtifact(input, ctx);
     const direct = (await load(params as RealDatasetSpec)).data;
     expect(back).toEqual(direct);
+    expect(() => readDatasetArtifact(input)).toThrow('keeps no arrays in the cache');
+    // a tampered digest (features changed since the stage ran) is refused, not silently used
+    const result = structuredClone(out.result) as { regenerate: { digest: string } };
+    result.regenerate.digest = '0'.repeat(64);
+    await expect(loadDatasetArtifact({ ...input, key: 'k2', result: result as never }, ctx)).rejects.toThrow('differ from those the dataset stage produced');
     expect((out.result as { sourceFiles: unknown[] }).sourceFiles).toHaveLength(4);
     expect(logs[0]).toMatch(/^MNIST digit 0/);
     await expect(datasetStage.run({ ...params, source: 'svhn' }, [], ctx)).rejects.toBeInstanceOf(DataStageError);
