@@ -2,12 +2,13 @@
  * End to end through `main()`: real config loading, graph, keys, the worker
  * pool with the real stages (a tiny pipeline), the cache and the report.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
+import { readFixture } from '../config/fixtures.js';
 
 function captureIo(env: NodeJS.ProcessEnv = {}): Io & { outText: () => string; errText: () => string } {
   const out: string[] = [];
@@ -166,5 +167,23 @@ describe('catapult usage and config errors', () => {
     const mm = captureIo();
     expect(await main(['graph', '--full', '--format', 'mermaid', '--config', cfg], mm)).toBe(0);
     expect(mm.outText()).toContain('train:a[eta=1.5,seed=0,variant=net]');
+  });
+});
+
+describe('every malformed config fixture through the CLI', () => {
+  const dir = join(__dirname, '../fixtures/config/bad');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  it.each(files)('%s: exit 2, a located error, no stack trace', async (name) => {
+    const { opts } = readFixture(join(dir, name));
+    const args = ['plan', '--config', join(dir, name)];
+    if (opts.profile) args.push('--profile', opts.profile);
+    for (const s of opts.sets ?? []) args.push('--set', s);
+    const io = captureIo();
+    expect(await main(args, io)).toBe(2);
+    const text = io.errText();
+    expect(text).toMatch(/(\.yaml:\d+:\d+ error: |^--set .*: |^CATAPULT_DATA_ROOT=)/m);
+    expect(text).toMatch(/\^+/);
+    expect(text).not.toContain('internal error');
+    expect(text).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/);
   });
 });
