@@ -17,6 +17,8 @@ export interface BenchResult {
   workload: string;
   backend: string;
   seconds: number;
+  /** CPU seconds of this process over the same span (the machine is shared: wall time is noisy). */
+  cpuSeconds: number;
   gflops: number;
   steps: number;
   check: Record<string, number | string>;
@@ -49,13 +51,17 @@ export async function benchW1(seed = 0): Promise<BenchResult> {
   const eta = 1.5 * crit1;
   const train: TrainSpec = { optimizer: 'gd', steps: 2000, evalEvery: 0, record: { dense: 2001, points: 0 }, metrics: ['loss'] };
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await trainModel(spec, 'quad', data, mse, seed, eta, train, { ceiling: 1e12 });
   const seconds = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
+  const cpuSeconds = (cu.user + cu.system) / 1e6;
   const flops = fc2StepFlops(n, 1, 5000, 'quad', false) * r.steps;
   return {
     workload: 'W1',
     backend: '',
     seconds,
+    cpuSeconds,
     gflops: flops / seconds / 1e9,
     steps: r.steps,
     check: {
@@ -104,13 +110,17 @@ export async function benchW3(data: DataArrays = mnist01(), seed = 0): Promise<B
   const eta = 2.5 / init.lambdaMaxH;
   const train: TrainSpec = { optimizer: 'gd', steps: 20000, tol: 1e-8, tolAbsolute: true, evalEvery: 0, record: { dense: 10, points: 50 }, metrics: ['loss'] };
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await trainModel(spec, 'net', data, loss, seed, eta, train, { ceiling: 1e8 });
   const seconds = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
+  const cpuSeconds = (cu.user + cu.system) / 1e6;
   const flops = fc2StepFlops(data.nTrain, 784, 1024, 'net', 784 > data.nTrain) * r.steps;
   return {
     workload: 'W3',
     backend: '',
     seconds,
+    cpuSeconds,
     gflops: flops / seconds / 1e9,
     steps: r.steps,
     check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status },
@@ -141,8 +151,11 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
   for (const variant of ['net', 'lin', 'quad'] as const) {
     const train: TrainSpec = { optimizer: 'gd', steps, evalEvery: 10, record: { dense: 10, points: 20 }, metrics: ['loss'] };
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await trainModel(spec, variant, data, mse, seed, 0.5 * init.etaCrit, train, { ceiling: 1e8 });
     const seconds = (performance.now() - t0) / 1000;
+    const cu = process.cpuUsage(c0);
+    const cpuSeconds = (cu.user + cu.system) / 1e6;
     const gram = d > data.nTrain;
     const evalFlops = (r.steps / 10) * 2 * data.nTest * data.nTrain * 5000;
     const flops = fc2StepFlops(data.nTrain, d, 5000, variant, gram) * r.steps + evalFlops;
@@ -150,6 +163,7 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
       workload: `W4 ${variant}`,
       backend: '',
       seconds,
+      cpuSeconds,
       gflops: flops / seconds / 1e9,
       steps: r.steps,
       check: { 'best test loss': r.best?.testLoss ?? NaN, 'final train loss': r.final.loss, status: r.status },
@@ -184,7 +198,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const res = await runNetBenches(which.length ? which : ['w1', 'w3', 'w4'], backend, w4Steps);
   for (const r of res) {
     console.log(
-      `${r.workload.padEnd(8)} ${r.backend}  ${r.seconds.toFixed(2)} s  ${r.gflops.toFixed(1)} GFLOPS  ${r.steps} steps  ${JSON.stringify(r.check)}  [anchor: ${ANCHORS[r.workload] ?? '-'}]`,
+      `${r.workload.padEnd(8)} ${r.backend}  ${r.seconds.toFixed(2)} s (cpu ${r.cpuSeconds.toFixed(2)} s)  ${r.gflops.toFixed(1)} GFLOPS  ${r.steps} steps  ${JSON.stringify(r.check)}  [anchor: ${ANCHORS[r.workload] ?? '-'}]`,
     );
   }
 }

@@ -31,6 +31,7 @@ import type { TrainableModel } from './model.js';
 import { type Activation, mm, mv, vm } from './ops.js';
 import { denseLambdaMax } from './eig.js';
 import { Rank1Fc2 } from './kernels/rank1.js';
+import { GramFc2 } from './kernels/gram.js';
 
 export interface TwoLayerConfig {
   kind: 'fc2' | 'cnn2';
@@ -50,8 +51,9 @@ export interface TwoLayerConfig {
   /** FC only: bind to these full-batch training inputs and use the Gram-matrix update. */
   gramX?: tf.Tensor2D;
   /**
-   * Use the fast CPU kernels of ./kernels where they apply (default true);
-   * false forces the tensor path (tests compare the two).
+   * Use the fast CPU kernels of ./kernels where they apply (default true
+   * unless the environment sets CATAPULT_FAST_KERNELS=0); false forces the
+   * tensor path (tests and benchmarks compare the two).
    */
   fast?: boolean;
 }
@@ -114,6 +116,9 @@ export class TwoLayerModel implements TrainableModel {
    * before host work; set whenever `variables` is handed out).
    */
   private readonly rank1: Rank1Fc2 | null;
+  /** Fast path of the Gram-matrix mode with a piecewise-linear σ (kernels/gram.ts), built on first step; same mirroring. */
+  private gram: GramFc2 | null = null;
+  private readonly gramFast: boolean;
   private tfStale = false;
   private hostStale = false;
   private readonly host = new HostCache();
@@ -145,27 +150,37 @@ export class TwoLayerModel implements TrainableModel {
       this.W = tf.variable(this.W0, true, undefined, 'float32');
       this.vars = [this.W, this.v];
     }
-    const fast = cfg.fast ?? true;
+    // CATAPULT_FAST_KERNELS=0 forces the tensor path everywhere (benchmark A/B).
+    const fast = cfg.fast ?? process.env.CATAPULT_FAST_KERNELS !== '0';
     this.rank1 =
       fast && cfg.kind === 'fc2' && cfg.fan === 1 && cfg.act.slopes && !cfg.gramX
         ? new Rank1Fc2({ variant: cfg.variant, slopes: cfg.act.slopes, w0: cfg.w0, v0: cfg.v0, fan: cfg.fan })
         : null;
+    this.gramFast = fast && this.gramX !== null && cfg.act.slopes !== null;
   }
 
   /** Trainable parameters. Handing them out means they may be assigned: the host mirrors reload before their next use. */
   get variables(): readonly tf.Variable[] {
     this.flush();
-    if (this.rank1) this.hostStale = true;
+    if (this.rank1 || this.gram) this.hostStale = true;
     return this.vars;
   }
 
   /** Bring the tf.Variables up to date with the host state. */
   private flush(): void {
-    if (!this.tfStale || !this.rank1) return;
+    if (!this.tfStale) return;
     const r = this.rank1;
+    const g = this.gram;
     tf.tidy(() => {
-      this.W!.assign(tf.tensor2d(r.w, [1, r.m]));
-      this.v.assign(tf.tensor1d(r.v));
+      if (r) {
+        this.W!.assign(tf.tensor2d(r.w, [1, r.m]));
+        this.v.assign(tf.tensor1d(r.v));
+      } else if (g) {
+        g.settle();
+        this.A1!.assign(tf.tensor2d(g.A1, this.A1!.shape as [number, number]));
+        this.C!.assign(tf.tensor2d(g.C, this.C!.shape as [number, number]));
+        this.v.assign(tf.tensor1d(g.v));
+      }
     });
     this.tfStale = false;
   }
@@ -178,6 +193,38 @@ export class TwoLayerModel implements TrainableModel {
       this.hostStale = false;
     }
     return r;
+  }
+
+  /** The Gram fast path's engine, built on first use and reloaded when the variables may have changed. */
+  private pullGram(): GramFc2 {
+    if (!this.gram) {
+      const e = this.entry(this.gramX!);
+      const [n, m] = e.a0.shape;
+      const Gs = this.Gs!;
+      this.gram = new GramFc2({
+        variant: this.cfg.variant,
+        slopes: this.cfg.act.slopes!,
+        n,
+        m,
+        a0: e.a0.dataSync() as Float32Array,
+        v0: this.cfg.v0,
+        // (never return a typed array from tf.tidy: it walks the result looking for tensors)
+        product: (dA) => {
+          const t = tf.tensor2d(dA, [n, m]);
+          const p = tf.matMul(Gs, t);
+          const out = p.dataSync() as Float32Array;
+          tf.dispose([t, p]);
+          return out;
+        },
+      });
+      this.hostStale = true;
+    }
+    const g = this.gram;
+    if (this.hostStale) {
+      g.load(this.A1!.dataSync(), this.C!.dataSync(), this.v.dataSync());
+      this.hostStale = false;
+    }
+    return g;
   }
 
   get gramMode(): boolean {
@@ -279,6 +326,8 @@ export class TwoLayerModel implements TrainableModel {
 
   predict(x: tf.Tensor): tf.Tensor1D {
     if (this.rank1) return tf.tensor1d(this.pull().predict(this.host.get(x)));
+    if (this.gramFast && x === this.gramX && this.gram) return tf.tensor1d(this.pullGram().outputs());
+    this.flush();
     const { a0, a1, e } = this.preacts(x);
     return this.outputs(a0, a1, false, e).f;
   }
@@ -290,6 +339,12 @@ export class TwoLayerModel implements TrainableModel {
       this.tfStale = true;
       return loss;
     }
+    if (this.gramFast) {
+      const loss = this.pullGram().step(this.host.get(y), eta, lossScale);
+      this.tfStale = true;
+      return loss;
+    }
+    this.flush();
     const e = this.entry(x);
     const lossT = tf.tidy(() => {
       const { a0, a1, e: ex } = this.preacts(x);
@@ -320,6 +375,7 @@ export class TwoLayerModel implements TrainableModel {
       const xs = this.host.get(x);
       return tf.tensor2d(Float32Array.from(this.pull().kernel(xs)), [xs.length, xs.length]);
     }
+    this.flush();
     return tf.tidy(() => {
       const e = this.entry(x);
       const { a0, a1 } = this.preacts(x);

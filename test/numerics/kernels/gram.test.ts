@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Variant } from '../../../src/config/types.js';
+import { initBackend } from '../../../src/numerics/backend.js';
+import { activation } from '../../../src/numerics/ops.js';
+import { Rng } from '../../../src/numerics/rng.js';
+import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const n = 10;
+const d = 30;
+const m = 40;
+
+function model(variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel {
+  const r = new Rng(5, 'init');
+  return new TwoLayerModel({
+    kind: 'fc2',
+    act: activation('homogeneous', [1.3, -0.2]),
+    variant,
+    w0: r.fork('W1').normal32(d * m),
+    fan: d,
+    width: m,
+    v0: r.fork('v').normal32(m),
+    positions: 1,
+    rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
+    gramX: x,
+    fast,
+  });
+}
+
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    s = Math.max(s, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return s / Math.max(scale, 1e-12);
+};
+
+describe('fused Gram-matrix kernel equals the tensor Gram path (homogeneous σ)', () => {
+  for (const variant of ['net', 'lin', 'quad'] as const) {
+    it(variant, () => {
+      const x = tf.tensor2d(new Rng(4, 'x').normal32(n * d), [n, d]);
+      const xt = tf.tensor2d(new Rng(4, 'xt').normal32(6 * d), [6, d]);
+      const y = tf.tensor1d(Float32Array.from(new Rng(4, 'y').rademacher(n)));
+      const fast = model(variant, x, true);
+      const slow = model(variant, x, false);
+      for (let t = 0; t < 25; t++) {
+        if (t === 12) {
+          // an outside assignment reaches the host state
+          for (const mdl of [fast, slow]) {
+            const v = mdl.variables[1]!;
+            v.assign(tf.tidy(() => tf.mul(v, 0.9)));
+          }
+        }
+        const lf = fast.gdStep(x, y, 1.5, 1 / n);
+        const ls = slow.gdStep(x, y, 1.5, 1 / n);
+        expect(Math.abs(lf - ls)).toBeLessThan(1e-5 * Math.max(1, ls));
+      }
+      const of = tf.tidy(() => fast.predict(xt).dataSync());
+      const os = tf.tidy(() => slow.predict(xt).dataSync());
+      expect(maxRel(of, os)).toBeLessThan(1e-4);
+      const tr = tf.tidy(() => fast.predict(x).dataSync());
+      expect(maxRel(tr, tf.tidy(() => slow.predict(x).dataSync()))).toBeLessThan(1e-4);
+      expect(Math.abs(fast.theta2() - slow.theta2()) / slow.theta2()).toBeLessThan(1e-5);
+      expect(Math.abs(fast.distance() - slow.distance()) / slow.distance()).toBeLessThan(1e-4);
+      fast.variables.forEach((v, i) => expect(maxRel(v.dataSync(), slow.variables[i]!.dataSync())).toBeLessThan(1e-4));
+      fast.dispose();
+      slow.dispose();
+      tf.dispose([x, xt, y]);
+    });
+  }
+});
