@@ -5,6 +5,7 @@
  * owner can paste them into `schemas/stages/claims.schema.json`.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import * as generated from './validators.generated.js';
 import { AXES, QUANTITIES } from './types.js';
 
 type Schema = Record<string, unknown>;
@@ -265,8 +266,27 @@ export interface CheckError {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+/** Name of a kind's validator in validators.generated.ts. */
+export function validatorName(kind: string): string {
+  return `check_${kind.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const pregenerated = generated as unknown as Record<string, Validate | undefined>;
+let ajv: Ajv | undefined;
+const compiled = new Map<string, Validate>();
+
+/** The pre-generated validator of a kind, or (if the generated file is stale) one compiled now. */
+function validatorFor(kind: string, schema: object): Validate {
+  const pre = pregenerated[validatorName(kind)];
+  if (pre) return pre;
+  let v = compiled.get(kind);
+  if (!v) {
+    ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
+    compiled.set(kind, (v = ajv.compile(schema) as Validate));
+  }
+  return v;
+}
 
 function schemaErrors(errors: readonly ErrorObject[]): CheckError[] {
   const out: CheckError[] = [];
@@ -314,8 +334,7 @@ export function validateCheckDetailed(check: unknown, prefix = ''): CheckError[]
   if (typeof k !== 'string') return [{ path: `${prefix}/kind`, message: 'is required (a string)' }];
   const info = CHECK_KINDS[k];
   if (!info) return [{ path: `${prefix}/kind`, message: `unknown check kind '${k}' (known: ${Object.keys(CHECK_KINDS).join(', ')})` }];
-  let validate = compiled.get(k);
-  if (!validate) compiled.set(k, (validate = ajv.compile(info.schema)));
+  const validate = validatorFor(k, info.schema as object);
   const errors = validate(c) ? [] : schemaErrors(validate.errors ?? []).map((e) => ({ path: prefix + e.path, message: e.message }));
   // Cross-field rules.
   for (const key of ['range', 'sub', 'super', 'at', 'returnTo']) {
