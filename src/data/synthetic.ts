@@ -17,8 +17,11 @@
  *    (uniform on the sphere) unless `normalise: false`; y uniform on {−1, +1},
  *    or y = 0 with `labels: zero` (Zhu's single-example setting).
  *  - `teacher` (Meltzer & Liu figs 5, 7): `{ n, nTest?, dim = 1, box = [−0.5, 0.5],
- *    model: ModelSpec, teacherSeed }` — x ~ U(box)^dim, y = teacherPredict(model,
- *    teacherSeed, x, [dim]) from src/numerics/quadratic/index.ts.
+ *    model: ModelSpec, teacherSeed }` — x ~ U(box)^dim, y = the full (unprojected)
+ *    teacher `teacherPredict(model, x, teacherSeed, dim)` of
+ *    src/numerics/quadratic/index.ts: θ_teacher from `teacherSeed`, features from
+ *    `model.featureSeed` (falling back to `teacherSeed`). The student experiment
+ *    must declare the same `featureSeed` so that it shares the teacher's W^i.
  */
 import { err, ok, type Result } from '../core/result.js';
 import type { ModelSpec, SyntheticDatasetSpec } from '../config/types.js';
@@ -163,7 +166,13 @@ export async function generateSyntheticAsync(spec: SyntheticDatasetSpec): Promis
     const modPath = '../numerics/quadratic/index.js';
     const mod = (await import(modPath)) as { teacherPredict?: unknown };
     if (typeof mod.teacherPredict !== 'function') return err({ reason: 'teacher-unavailable', message: msg.teacherUnavailable('the module exports no teacherPredict function') });
-    teacher = mod.teacherPredict as TeacherPredict;
+    // The library's signature is teacherPredict(spec, x, seed, inputDim); adapt it to the hook's.
+    const lib = mod.teacherPredict as (spec: ModelSpec, x: Float32Array, seed: number, inputDim?: number) => Float32Array;
+    teacher = (model, seed, x, inputShape) => {
+      // Only Meltzer & Liu's quadratic models have a teacher (eqs. 188–191).
+      if (model.arch !== 'pure-quadratic' && model.arch !== 'quadratic-bias') badParam('teacher', 'model', 'a pure-quadratic or quadratic-bias model spec', model.arch);
+      return lib(model, x, seed, inputShape.reduce((a, b) => a * b, 1));
+    };
   } catch (e) {
     return err({ reason: 'teacher-unavailable', message: msg.teacherUnavailable(e instanceof Error ? e.message.split('\n')[0]! : String(e)) });
   }

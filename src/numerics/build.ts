@@ -15,7 +15,7 @@ import { TwoLayerModel } from './twolayer.js';
 import { ThreeLayerModel } from './threelayer.js';
 
 export interface NumericsFailure {
-  reason: 'bad-input-shape' | 'arch-unavailable' | 'variant-unsupported' | 'bad-train-spec';
+  reason: 'bad-input-shape' | 'arch-unavailable' | 'variant-unsupported' | 'bad-train-spec' | 'bad-model-spec';
   message: string;
 }
 
@@ -37,6 +37,16 @@ export function gramApplies(spec: ModelSpec, inputShape: number[], nTrain: numbe
   return spec.arch === 'fc2' && optimizer === 'gd' && prod(inputShape) > nTrain;
 }
 
+/**
+ * w0 of the two-layer FC as plain arrays: W1 [d, width] row-major (fan-in
+ * first, as the model stores it) and v [width]. Exposed so the init stage can
+ * evaluate Meltzer & Liu's bounds on exactly the weights `buildNetwork` uses.
+ */
+export function fc2InitWeights(width: number, d: number, seed: number): { w1: Float32Array; v: Float32Array } {
+  const rng = new Rng(seed, 'init');
+  return { w1: rng.fork('W1').normal32(d * width), v: rng.fork('v').normal32(width) };
+}
+
 export function buildNetwork(
   spec: NetworkSpec,
   variant: Variant,
@@ -49,15 +59,16 @@ export function buildNetwork(
     const d = prod(inputShape);
     const m = spec.width;
     const act = activation(spec.activation, spec.slopes);
+    const w = fc2InitWeights(m, d, seed);
     return ok(
       new TwoLayerModel({
         kind: 'fc2',
         act,
         variant,
-        w0: rng.fork('W1').normal32(d * m),
+        w0: w.w1,
         fan: d,
         width: m,
-        v0: rng.fork('v').normal32(m),
+        v0: w.v,
         positions: 1,
         rows: (x) => tf.reshape(x, [-1, d]) as tf.Tensor2D,
         ...(opts.gramX ? { gramX: opts.gramX } : {}),

@@ -65,6 +65,8 @@ export function lanczosMax(matvec: (x: Float64Array) => Float64Array, n: number,
   for (let i = 0; i < n; i++) q[i]! /= nrm;
   const alpha: number[] = [];
   const beta: number[] = [];
+  let ritz = -Infinity;
+  let stable = 0;
   for (let j = 0; j < k; j++) {
     Q.push(q);
     const w = matvec(q);
@@ -83,21 +85,54 @@ export function lanczosMax(matvec: (x: Float64Array) => Float64Array, n: number,
     for (let i = 0; i < n; i++) nrm += w[i]! * w[i]!;
     nrm = Math.sqrt(nrm);
     if (j === k - 1 || nrm < 1e-12 * Math.max(Math.abs(a), 1e-300)) break;
+    // Early exit: the top Ritz value increases monotonically to λmax; stop once it is stable
+    // to ~1e-13 for three consecutive steps (this runs at every recorded training step).
+    const r = tridiagMax(alpha, beta);
+    stable = Math.abs(r - ritz) <= 1e-13 * Math.abs(r) ? stable + 1 : 0;
+    ritz = r;
+    if (stable >= 3) break;
     beta.push(nrm);
     q = new Float64Array(n);
     for (let i = 0; i < n; i++) q[i] = w[i]! / nrm;
   }
+  return tridiagMax(alpha, beta.slice(0, alpha.length - 1));
+}
+
+/**
+ * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal
+ * `alpha` and off-diagonal `beta` (length ≥ alpha.length − 1), by Sturm-sequence
+ * bisection inside the Gershgorin interval: O(m) per bisection step, to
+ * float64 resolution.
+ */
+export function tridiagMax(alpha: readonly number[], beta: readonly number[]): number {
   const m = alpha.length;
-  const T = new Float64Array(m * m);
+  if (m === 0) return 0;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i = 0; i < m; i++) {
-    T[i * m + i] = alpha[i]!;
-    if (i + 1 < m) {
-      T[i * m + i + 1] = beta[i]!;
-      T[(i + 1) * m + i] = beta[i]!;
-    }
+    const r = (i > 0 ? Math.abs(beta[i - 1]!) : 0) + (i + 1 < m ? Math.abs(beta[i]!) : 0);
+    lo = Math.min(lo, alpha[i]! - r);
+    hi = Math.max(hi, alpha[i]! + r);
   }
-  const ev = symEigenvalues(T, m);
-  return ev[m - 1]!;
+  // Number of eigenvalues < x (Sturm count of the LDLᵀ pivots).
+  const below = (x: number): number => {
+    let c = 0;
+    let d = 1;
+    for (let i = 0; i < m; i++) {
+      const b2 = i > 0 ? beta[i - 1]! * beta[i - 1]! : 0;
+      d = alpha[i]! - x - (i > 0 ? b2 / d : 0);
+      if (d === 0) d = -1e-300;
+      if (d < 0) c++;
+    }
+    return c;
+  };
+  for (let it = 0; it < 200; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (below(mid) < m) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
 }
 
 /** λmax of a dense symmetric matrix: exact Jacobi for n ≤ 64, Lanczos above. */

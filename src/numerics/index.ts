@@ -1,18 +1,20 @@
 /**
  * The numerics API the stages call (`InitFn`, `TrainFn` of types.ts).
  *
- * Networks (fc2, fc3, cnn2) are built here; Meltzer & Liu's quadratic models
- * (pure-quadratic, quadratic-bias, gqm) come from the colleague library in
- * ./quadratic (factory `buildQuadraticModel`) and their bounds from
- * ./bounds (`boundsFor`). Weights always regenerate from the seed, so init
- * and train agree without any cached weights.
+ * Networks (fc2, fc3, cnn2) are built in ./build; Meltzer & Liu's quadratic
+ * models and Zhu's general quadratic model (pure-quadratic, quadratic-bias,
+ * gqm) in ./quadratic; the theoretical bounds of Meltzer & Liu in ./bounds.
+ * Weights always regenerate from the seed, so init and train agree without
+ * any cached weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossConvention, ModelSpec, TrainSpec, Variant } from '../config/types.js';
 import { type Result, ok, err } from '../core/result.js';
-import { archNotAvailable, sgdNeedsBatch, variantUnsupported } from '../messages/numerics.js';
+import { sgdNeedsBatch, variantUnsupported } from '../messages/numerics.js';
 import { ensureBackend } from './backend.js';
-import { type NumericsFailure, buildNetwork, gramApplies, isNetworkSpec } from './build.js';
+import { type NumericsFailure, buildNetwork, fc2InitWeights, gramApplies, isNetworkSpec } from './build.js';
+import { buildQuadraticModel, checkQuadraticSpec, QuadraticModel } from './quadratic/index.js';
+import { boundsFor } from './bounds/index.js';
 import type { TrainableModel } from './model.js';
 import { lossScale, train } from './trainer.js';
 import { denseLambdaMax, rayleigh } from './eig.js';
@@ -28,23 +30,6 @@ export class NumericsError extends Error {
   constructor(readonly failure: NumericsFailure) {
     super(failure.message);
     this.name = 'NumericsError';
-  }
-}
-
-/** The shape the quadratic-model library is expected to export (see src/numerics/quadratic/index.ts). */
-interface QuadraticLib {
-  buildQuadraticModel(spec: ModelSpec, inputShape: number[], seed: number): TrainableModel;
-}
-interface BoundsLib {
-  boundsFor(spec: ModelSpec, initState: InitSummary): Record<string, number>;
-}
-
-async function importOptional<T>(rel: string): Promise<T | null> {
-  try {
-    return (await import(rel)) as T;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
   }
 }
 
@@ -91,11 +76,40 @@ export async function buildModel(
   if (isNetworkSpec(spec)) return buildNetwork(spec, variant, inputShape, seed, gramX ? { gramX } : {});
   if (variant === 'lin') return err({ reason: 'variant-unsupported', message: variantUnsupported(spec.arch, variant) });
   // A quadratic model is its own quadratic Taylor model: 'quad' = 'net'.
-  const lib = await importOptional<QuadraticLib>('./quadratic/index.js');
-  if (!lib || typeof lib.buildQuadraticModel !== 'function') {
-    return err({ reason: 'arch-unavailable', message: archNotAvailable(spec.arch) });
+  const checked = checkQuadraticSpec(spec, inputShape);
+  if (!checked.ok) return err({ reason: 'bad-model-spec', message: checked.error.message });
+  return ok(buildQuadraticModel(spec, inputShape, seed));
+}
+
+/**
+ * Meltzer & Liu's bounds at w0, in units of ηλmax(H0) — the pipeline's
+ * `etaLambda` = η·λmax(∇²L) under *any* loss convention, because a GD step on
+ * L = cΣε² with rate η is a step on their 1/(2D)Σε² with rate 2cDη. Quadratic
+ * models (pure, with bias) and the two-layer FC with a piecewise-linear
+ * activation get their Table 1 row and equations; other models none.
+ */
+export function initBounds(spec: ModelSpec, model: TrainableModel, data: DataArrays, seed: number): Record<string, number> | undefined {
+  if ((spec.arch === 'pure-quadratic' || spec.arch === 'quadratic-bias') && model instanceof QuadraticModel && model.features) {
+    return boundsFor(spec, { features: model.features, theta0: model.theta0, x: data.xTrain });
   }
-  return ok(lib.buildQuadraticModel(spec, inputShape, seed));
+  if (spec.arch === 'fc2' && (spec.activation === 'relu' || spec.activation === 'homogeneous' || spec.activation === 'identity')) {
+    const d = data.inputShape.reduce((a, b) => a * b, 1);
+    const m = spec.width;
+    const { w1, v } = fc2InitWeights(m, d, seed);
+    // The model stores W1 as [d, m]; the bounds want W as [m, d].
+    const W = new Float32Array(m * d);
+    for (let i = 0; i < d; i++) for (let k = 0; k < m; k++) W[k * d + i] = w1[i * m + k]!;
+    const b = boundsFor(spec, { W, v, x: data.xTrain, d, inputScale: 1 / Math.sqrt(d) });
+    // Table 1's one-point rows (eqs. 95, 124) are derived for a scalar input; for d > 1 only
+    // Cauchy–Schwarz survives and the bound is trivial (< 2), so keep just the general form (180).
+    if (d > 1) {
+      delete b.eq95;
+      delete b.eq124;
+      delete b['table1-upper'];
+    }
+    return b;
+  }
+  return undefined;
 }
 
 /** Result form of initModel. */
@@ -124,7 +138,13 @@ export async function initModelResult(
       const kd = K.dataSync();
       K.dispose();
       lambdaMaxK = denseLambdaMax(kd, data.nTrain);
-      if (dirs) lambda12 = [rayleigh(kd, data.nTrain, dirs.p1), rayleigh(kd, data.nTrain, dirs.p2)];
+      if (dirs) {
+        const l1 = rayleigh(kd, data.nTrain, dirs.p1);
+        const l2 = rayleigh(kd, data.nTrain, dirs.p2);
+        // Only meaningful when both signs occur in the data (not for the one-point toy sets).
+        const nonzero = (p: Float64Array): boolean => p.some((v) => v !== 0);
+        if (nonzero(dirs.p1) && nonzero(dirs.p2)) lambda12 = [l1, l2];
+      }
     } else {
       lambdaMaxK = model.kernelMax(t.xTrain);
     }
@@ -135,10 +155,8 @@ export async function initModelResult(
       const s = model.sparsity(t.xTrain);
       if (s.length > 0) summary.extra = { sparsity: s };
     }
-    if (!isNetworkSpec(spec)) {
-      const b = await importOptional<BoundsLib>('./bounds/index.js');
-      if (b && typeof b.boundsFor === 'function') summary.bounds = b.boundsFor(spec, summary);
-    }
+    const bounds = initBounds(spec, model, data, seed);
+    if (bounds) summary.bounds = bounds;
     return ok(summary);
   } finally {
     model.dispose();

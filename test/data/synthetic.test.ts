@@ -82,8 +82,8 @@ describe('generateSynthetic', () => {
     expect(r.ok && Array.from(r.value.yTrain)).toEqual(Array.from(r.ok ? r.value.xTrain : []).map((v) => Math.fround(v * 9)));
     expect(generateSynthetic(spec)).toEqual({ ok: false, error: { reason: 'teacher-unavailable', message: "generator 'teacher' needs teacherPredict from src/numerics/quadratic/index.ts, which is not available (no teacherPredict was supplied)" } });
     const a = await generateSyntheticAsync(spec);
-    // whichever way the colleague's library stands, the answer is data or a tagged failure
-    expect(a.ok || a.error.reason === 'teacher-unavailable').toBe(true);
+    // the library is present, but a gqm has no teacher: a tagged failure naming the param
+    expect(a).toEqual({ ok: false, error: { reason: 'bad-spec', message: "generator 'teacher': param 'model' must be a pure-quadratic or quadratic-bias model spec, got \"gqm\"" } });
   });
   it('rejects bad params with the param named', () => {
     expect(generateSynthetic({ generator: 'uniform', seed: 0, params: { n: 0 } })).toEqual({ ok: false, error: { reason: 'bad-spec', message: "generator 'uniform': param 'n' must be a positive integer, got 0" } });

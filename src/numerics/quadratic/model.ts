@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../../config/types.js';
 import type { TrainableModel } from '../model.js';
 import { Rng } from '../rng.js';
-import { symTop } from '../linalg/eigen.js';
+import { denseLambdaMax } from '../eig.js';
 import { type QuadraticFeatures, type QuadraticSpec, type GqmSpec, gqmSigma, initialTheta, quadraticFeatures, psiAt, phiAt } from './features.js';
 
 /** Per-input-tensor constants: the linear features F (D×n) and what M_α θ needs. */
@@ -30,6 +30,8 @@ interface Batch {
 
 /** Budget (floats) for caching the per-example ψ matrices of a tanh model; larger batches are recomputed in chunks. */
 const PSI_CACHE_FLOATS = 32 * 1024 * 1024;
+/** Chunk (floats) for recomputing ψ of a large batch: small enough to stay in cache-friendly, reusable wasm buffers. */
+const PSI_CHUNK_FLOATS = 2 * 1024 * 1024;
 
 export class QuadraticModel implements TrainableModel {
   readonly variables: tf.Variable[];
@@ -126,7 +128,7 @@ export class QuadraticModel implements TrainableModel {
     }
     if (b.Psi) return tf.matMul(b.Psi, col).reshape([b.rows, n]) as tf.Tensor2D;
     // Large batch: recompute Ψ in chunks.
-    const chunk = Math.max(1, Math.floor(PSI_CACHE_FLOATS / (n * n)));
+    const chunk = Math.max(1, Math.floor(PSI_CHUNK_FLOATS / (n * n)));
     const parts: tf.Tensor2D[] = [];
     for (let r = 0; r < b.rows; r += chunk) {
       const m = Math.min(chunk, b.rows - r);
@@ -172,7 +174,8 @@ export class QuadraticModel implements TrainableModel {
     const data = Float64Array.from(k.dataSync());
     const rows = k.shape[0];
     k.dispose();
-    return rows <= 256 ? symTop(data, rows).value : powerTop(data, rows);
+    // λmax only (no eigenvector): Lanczos, not a full Jacobi decomposition — this runs at every recorded step.
+    return denseLambdaMax(data, rows);
   }
 
   /** Exact GD step on L = lossScale·Σ(z − y)²; returns the loss before the step. */
@@ -197,26 +200,6 @@ export class QuadraticModel implements TrainableModel {
     this.wFlat?.dispose();
     this.lambda?.dispose();
   }
-}
-
-function powerTop(a: Float64Array, n: number): number {
-  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
-  let lam = 0;
-  for (let it = 0; it < 500; it++) {
-    const w = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += a[i * n + j]! * v[j]!;
-      w[i] = s;
-    }
-    const nw = Math.hypot(...w);
-    if (nw === 0) return 0;
-    const done = Math.abs(nw - lam) <= 1e-10 * nw;
-    lam = nw;
-    v = w.map((x) => x / nw);
-    if (done) break;
-  }
-  return lam;
 }
 
 /** Seed of the fixed features: the spec's featureSeed, else the init seed. */
