@@ -26,7 +26,11 @@ export interface BenchResult {
 
 const mse: LossConvention = { reduction: 'mean', half: false };
 
-/** FLOPs of one fc2 GD step (dominant matMuls + elementwise), naive or Gram update. */
+/**
+ * FLOPs of one fc2 GD step (dominant matMuls + elementwise), naive or Gram
+ * update. For W1 the host kernel (kernels/rank1.ts) does O(n + m) work per
+ * step, so its GFLOPS are "naive-equivalent" (this model ÷ wall time).
+ */
 function fc2StepFlops(n: number, d: number, m: number, variant: Variant, gram: boolean): number {
   const ew = (variant === 'quad' ? 14 : variant === 'lin' ? 8 : 8) * n * m; // elementwise + matvecs
   const first = gram ? 2 * n * n * m : 4 * n * d * m; // A update (or forward + weight gradient)
@@ -70,6 +74,7 @@ export async function benchW1(seed = 0): Promise<BenchResult> {
       'final loss': r.final.loss,
       'peak loss': Math.max(...r.trajectory.loss),
       status: r.status,
+      path: process.env.CATAPULT_FAST_KERNELS === '0' ? 'tensor' : 'rank-1 host kernel (GFLOPS naive-equivalent)',
     },
   };
 }

@@ -94,25 +94,19 @@ export class GramFc2 {
     for (let i = 0; i < n; i++) {
       const o = i * m;
       let s = 0;
+      // settle this row while it is hot in cache
+      if (p) for (let k = o; k < o + m; k++) A1[k] = A1[k]! - e * p[k]!;
       if (variant === 'net') {
         for (let k = 0; k < m; k++) {
-          const a1 = p ? A1[o + k]! - e * p[o + k]! : A1[o + k]!;
-          if (p) A1[o + k] = a1;
-          const a = a0[o + k]! + a1;
+          const a = a0[o + k]! + A1[o + k]!;
           s += (am + dm * +(a >= 0)) * a * v[k]!;
         }
       } else if (variant === 'quad') {
-        for (let k = 0; k < m; k++) {
-          const a1 = p ? A1[o + k]! - e * p[o + k]! : A1[o + k]!;
-          if (p) A1[o + k] = a1;
-          s += s1![o + k]! * (a0[o + k]! + a1) * v[k]!;
-        }
+        const S = s1!;
+        for (let k = 0; k < m; k++) s += S[o + k]! * (a0[o + k]! + A1[o + k]!) * v[k]!;
       } else {
-        for (let k = 0; k < m; k++) {
-          const a1 = p ? A1[o + k]! - e * p[o + k]! : A1[o + k]!;
-          if (p) A1[o + k] = a1;
-          s += s1![o + k]! * (a0[o + k]! * v[k]! + a1 * v0[k]!);
-        }
+        const S = s1!;
+        for (let k = 0; k < m; k++) s += S[o + k]! * (a0[o + k]! * v[k]! + A1[o + k]! * v0[k]!);
       }
       f[i] = Math.fround(s * q);
     }
