@@ -112,3 +112,20 @@ export function checkClaims(loaded: LoadedPipeline): ConfigFailure[] {
   }
   return out;
 }
+
+/**
+ * Opens the session for a command, or prints the (located) config error and
+ * returns its exit code — the preamble every command shares.
+ */
+export async function withSession(
+  common: CommonOptions,
+  io: { err(line: string): void; readonly env: NodeJS.ProcessEnv },
+  body: (s: Session) => Promise<number>,
+): Promise<number> {
+  const opened = openSession(common, io.env);
+  if (!opened.ok) {
+    io.err(opened.error.message);
+    return opened.error.exit;
+  }
+  return body(opened.value);
+}

@@ -99,6 +99,19 @@ describe('catapult run (end to end)', () => {
     expect(io.outText()).toContain('params changed: model.width: 8 → 12');
   });
 
+  it('report --compare overlays the same figures from another cache', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'catapult-cli-other-'));
+    const otherConfig = join(other, 'pipeline.yaml');
+    cpSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), otherConfig);
+    expect(await main(['run', 'fig-a', '--no-report', '--config', otherConfig, '--jobs', '2'], captureIo())).toBe(0);
+    const io = captureIo();
+    expect(await main(['report', '--compare', join(other, 'cache'), ...args()], io)).toBe(0);
+    const html = readFileSync(join(dir, 'reports', 'compare', 'index.html'), 'utf8');
+    expect(html).toContain(join(other, 'cache'));
+    expect(html).toContain('this cache');
+    expect(io.outText()).toMatch(/report: .*compare.*index\.html/);
+  }, 120_000);
+
   it('gc --dry-run lists the entries the edits orphaned, gc deletes them', async () => {
     const dry = captureIo();
     expect(await main(['gc', '--dry-run', ...args()], dry)).toBe(0);

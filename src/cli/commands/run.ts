@@ -9,7 +9,7 @@ import { cliMessages, EXIT } from '../../messages/cli.js';
 import type { ParsedArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { writeReport } from '../report.js';
-import { openSession } from '../session.js';
+import { withSession } from '../session.js';
 import { selectOrFail } from './select.js';
 
 /** The compiled stage registry beside this module (dist/stages/index.js), or the TS source under tsx. */
@@ -19,67 +19,63 @@ export function registryModule(): URL {
 }
 
 export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
-  const opened = openSession(args.common, io.env);
-  if (!opened.ok) {
-    io.err(opened.error.message);
-    return opened.error.exit;
-  }
-  const s = opened.value;
-  const selected = selectOrFail(s.graph, args.positionals, io);
-  if (!selected) return EXIT.config;
-  const instances = s.graph.instances.filter((i) => selected.has(i.id));
-  const cache = await s.openCache();
-  const jobs = args.flags.jobs ?? availableParallelism();
-  const runner = new WorkerPoolRunner({
-    size: jobs,
-    registryModule: registryModule(),
-    workerOptions: { backend: s.backend },
-    dataRoot: s.dataRoot,
-    repoRoot: s.repoRoot,
-    offline: args.flags.offline || io.env.CATAPULT_OFFLINE === '1',
+  return withSession(args.common, io, async (s) => {
+    const selected = selectOrFail(s.graph, args.positionals, io);
+    if (!selected) return EXIT.config;
+    const instances = s.graph.instances.filter((i) => selected.has(i.id));
+    const cache = await s.openCache();
+    const jobs = args.flags.jobs ?? availableParallelism();
+    const runner = new WorkerPoolRunner({
+      size: jobs,
+      registryModule: registryModule(),
+      workerOptions: { backend: s.backend },
+      dataRoot: s.dataRoot,
+      repoRoot: s.repoRoot,
+      offline: args.flags.offline || io.env.CATAPULT_OFFLINE === '1',
+    });
+    const display = new ProgressDisplay({
+      stream: io.stderr,
+      total: instances.length,
+      jobs,
+      estimateMs: await loadEstimates(cache, instances),
+    });
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      if (controller.signal.aborted) process.exit(EXIT.interrupted);
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    io.err(`catapult: ${instances.length} stages, backend ${s.backend}, ${jobs} job${jobs === 1 ? '' : 's'}, cache ${s.cacheDir}`);
+    display.startTicker();
+    let summary;
+    try {
+      summary = await execute(
+        { instances, keys: s.keys },
+        {
+          cache,
+          runner,
+          jobs,
+          force: args.flags.force,
+          keepGoing: args.flags.keepGoing,
+          signal: controller.signal,
+          onEvent: (e) => display.onEvent(e),
+        },
+      );
+    } finally {
+      await runner.close?.();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+    display.finish(summary);
+    if (summary.aborted) {
+      io.err(cliMessages.interrupted());
+      return EXIT.interrupted;
+    }
+    if (args.flags.report) {
+      const written = await writeReport(s, cache, { out: args.flags.out, compare: null });
+      io.out(cliMessages.reportWritten(written.path, written.bytes, written.cached));
+    }
+    return summaryExitCode(summary);
   });
-  const display = new ProgressDisplay({
-    stream: io.stderr,
-    total: instances.length,
-    jobs,
-    estimateMs: await loadEstimates(cache, instances),
-  });
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  io.err(`catapult: ${instances.length} stages, backend ${s.backend}, ${jobs} job${jobs === 1 ? '' : 's'}, cache ${s.cacheDir}`);
-  display.startTicker();
-  let summary;
-  try {
-    summary = await execute(
-      { instances, keys: s.keys },
-      {
-        cache,
-        runner,
-        jobs,
-        force: args.flags.force,
-        keepGoing: args.flags.keepGoing,
-        signal: controller.signal,
-        onEvent: (e) => display.onEvent(e),
-      },
-    );
-  } finally {
-    await runner.close?.();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
-  display.finish(summary);
-  if (summary.aborted) {
-    io.err(cliMessages.interrupted());
-    return EXIT.interrupted;
-  }
-  if (args.flags.report) {
-    const written = await writeReport(s, cache, { out: args.flags.out, compare: null });
-    io.out(cliMessages.reportWritten(written.path, written.bytes, written.cached));
-  }
-  return summaryExitCode(summary);
 }

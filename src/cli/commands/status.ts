@@ -4,27 +4,23 @@ import { EXIT } from '../../messages/cli.js';
 import type { ParsedArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { figureStatuses } from '../figure-status.js';
-import { openSession } from '../session.js';
+import { withSession } from '../session.js';
 
 export async function cmdStatus(args: ParsedArgs, io: Io): Promise<number> {
-  const opened = openSession(args.common, io.env);
-  if (!opened.ok) {
-    io.err(opened.error.message);
-    return opened.error.exit;
-  }
-  const s = opened.value;
-  const cache = await s.openCache();
-  const statuses = await figureStatuses(s, cache);
-  const width = Math.max(...[...statuses.keys()].map((k) => k.length), 6);
-  for (const [fig, st] of statuses) {
-    const total = closure(s.graph, [`plot:${fig}`, `claims:${fig}`]).size;
-    const detail =
-      st.state === 'failed' || st.state === 'missing-data'
-        ? ` — ${st.failedStage}: ${st.message}`
-        : st.state === 'up-to-date'
-          ? ''
-          : ` (${st.cachedStages}/${total} stages cached)`;
-    io.out(`${fig.padEnd(width)}  ${st.state}${detail}`);
-  }
-  return EXIT.ok;
+  return withSession(args.common, io, async (s) => {
+    const cache = await s.openCache();
+    const statuses = await figureStatuses(s, cache);
+    const width = Math.max(...[...statuses.keys()].map((k) => k.length), 6);
+    for (const [fig, st] of statuses) {
+      const total = closure(s.graph, [`plot:${fig}`, `claims:${fig}`]).size;
+      const detail =
+        st.state === 'failed' || st.state === 'missing-data'
+          ? ` — ${st.failedStage}: ${st.message}`
+          : st.state === 'up-to-date'
+            ? ''
+            : ` (${st.cachedStages}/${total} stages cached)`;
+      io.out(`${fig.padEnd(width)}  ${st.state}${detail}`);
+    }
+    return EXIT.ok;
+  });
 }
