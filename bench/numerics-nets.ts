@@ -12,6 +12,7 @@ import { initBackend } from '../src/numerics/backend.js';
 import { initModel, trainModel } from '../src/numerics/index.js';
 import { Rng } from '../src/numerics/rng.js';
 import type { DataArrays } from '../src/numerics/types.js';
+import { loadRealDataset } from '../src/data/real.js';
 
 export interface BenchResult {
   workload: string;
@@ -147,8 +148,32 @@ export function randomCifar2(seed = 0): DataArrays {
   };
 }
 
+/**
+ * Zhu's CIFAR-2 (airplane −1 / bird +1, 256 train, 2000 test, per-channel
+ * standardised pixels) from the data root, or null when it is not there
+ * (the benchmark then uses random data of the same shape).
+ */
+export async function realCifar2(): Promise<DataArrays | null> {
+  const r = await loadRealDataset(
+    {
+      source: 'cifar10',
+      classes: [0, 2],
+      train: 256,
+      test: 2000,
+      seed: 0,
+      features: { kind: 'pixels', scale: 'channel-standardise', mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.201] },
+    },
+    { root: process.env.CATAPULT_DATA_ROOT ?? '/work/shared/datasets', offline: true, log: () => {}, progress: () => {} },
+  );
+  if (!r.ok) return null;
+  // the FC flattens whatever per-example shape the loader reports
+  const d = r.value.data;
+  const dim = d.xTrain.length / d.nTrain;
+  return { ...d, inputShape: [dim] };
+}
+
 /** W4: two-layer ReLU width 5000, 1000 GD steps at 0.5·η_crit, test every 10, per variant. */
-export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, seed = 0): Promise<BenchResult[]> {
+export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, seed = 0, dataLabel = 'random'): Promise<BenchResult[]> {
   const spec: ModelSpec = { arch: 'fc2', width: 5000, activation: 'relu' };
   const init = await initModel(spec, data, mse, seed);
   const out: BenchResult[] = [];
@@ -171,7 +196,7 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
       cpuSeconds,
       gflops: flops / seconds / 1e9,
       steps: r.steps,
-      check: { 'best test loss': r.best?.testLoss ?? NaN, 'final train loss': r.final.loss, status: r.status },
+      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5 },
     });
   }
   return out;
@@ -190,7 +215,10 @@ export async function runNetBenches(which: string[], backend: 'wasm' | 'cpu', w4
   const res: BenchResult[] = [];
   if (which.includes('w1')) res.push(await benchW1());
   if (which.includes('w3')) res.push(await benchW3());
-  if (which.includes('w4')) res.push(...(await benchW4(randomCifar2(), w4Steps)));
+  if (which.includes('w4')) {
+    const real = await realCifar2();
+    res.push(...(await benchW4(real ?? randomCifar2(), w4Steps, 0, real ? 'CIFAR-2 (real)' : 'random, CIFAR-2 shape (real data not found)')));
+  }
   for (const r of res) r.backend = `${info.name} (tfjs ${info.version})`;
   return res;
 }

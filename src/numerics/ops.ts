@@ -25,21 +25,67 @@ export interface Activation {
    * fixed by two numbers, σ(x) = σ'(x)·x, and σ'' = 0.
    */
   slopes: [number, number] | null;
+  /**
+   * σ, σ', σ'' on plain numbers, for the host kernels (./kernels), which fuse
+   * the elementwise work of a step into a few loops over Float32Arrays
+   * instead of a dozen tensor ops.
+   */
+  scalar: ScalarActivation;
 }
+
+/** σ and its first two derivatives on plain numbers. */
+export interface ScalarActivation {
+  f(x: number): number;
+  d1(x: number): number;
+  d2(x: number): number;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** The scalar σ of a piecewise-linear activation with slopes (a₊, a₋); σ'(0) = a₊ as in `mask`. */
+const piecewise = (ap: number, am: number): ScalarActivation => ({
+  f: (x) => (x >= 0 ? ap : am) * x,
+  d1: (x) => (x >= 0 ? ap : am),
+  d2: () => 0,
+});
+
+const TANH: ScalarActivation = {
+  f: Math.tanh,
+  d1: (x) => {
+    const t = Math.tanh(x);
+    return 1 - t * t;
+  },
+  d2: (x) => {
+    const t = Math.tanh(x);
+    return -2 * t * (1 - t * t);
+  },
+};
+
+const SWISH: ScalarActivation = {
+  f: (x) => x * sigmoid(x),
+  d1: (x) => {
+    const s = sigmoid(x);
+    return s + x * s * (1 - s);
+  },
+  d2: (x) => {
+    const s = sigmoid(x);
+    return s * (1 - s) * (2 + x * (1 - 2 * s));
+  },
+};
 
 const mask = (x: tf.Tensor): tf.Tensor => tf.cast(tf.greaterEqual(x, 0), 'float32');
 
 export function activation(name: ActivationName, slopes?: [number, number]): Activation {
   switch (name) {
     case 'relu':
-      return { name, f: (x) => tf.relu(x), d1: mask, d2: null, piecewiseLinear: true, slopes: [1, 0] };
+      return { name, f: (x) => tf.relu(x), d1: mask, d2: null, piecewiseLinear: true, slopes: [1, 0], scalar: piecewise(1, 0) };
     case 'homogeneous': {
       const [ap, am] = slopes ?? [1, 1];
       const d1 = (x: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask(x), ap - am), am);
-      return { name, f: (x) => tf.mul(x, d1(x)), d1, d2: null, piecewiseLinear: true, slopes: [ap, am] };
+      return { name, f: (x) => tf.mul(x, d1(x)), d1, d2: null, piecewiseLinear: true, slopes: [ap, am], scalar: piecewise(ap, am) };
     }
     case 'identity':
-      return { name, f: (x) => tf.clone(x), d1: (x) => tf.onesLike(x), d2: null, piecewiseLinear: false, slopes: [1, 1] };
+      return { name, f: (x) => tf.clone(x), d1: (x) => tf.onesLike(x), d2: null, piecewiseLinear: false, slopes: [1, 1], scalar: piecewise(1, 1) };
     case 'tanh':
       return {
         name,
@@ -51,6 +97,7 @@ export function activation(name: ActivationName, slopes?: [number, number]): Act
         },
         piecewiseLinear: false,
         slopes: null,
+        scalar: TANH,
       };
     case 'swish':
       return {
@@ -66,6 +113,7 @@ export function activation(name: ActivationName, slopes?: [number, number]): Act
         },
         piecewiseLinear: false,
         slopes: null,
+        scalar: SWISH,
       };
   }
 }

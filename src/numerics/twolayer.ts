@@ -32,6 +32,8 @@ import { type Activation, mm, mv, vm } from './ops.js';
 import { denseLambdaMax } from './eig.js';
 import { Rank1Fc2 } from './kernels/rank1.js';
 import { GramFc2 } from './kernels/gram.js';
+import { LinSpace } from './kernels/linspace.js';
+import { digest, preactMemo } from './kernels/memo.js';
 
 export interface TwoLayerConfig {
   kind: 'fc2' | 'cnn2';
@@ -74,6 +76,36 @@ const cacheTensors = (c: XCache): tf.Tensor[] =>
   [c.rows, c.a0, c.rowsT, c.gx, c.h0, c.s1, c.s2].filter((t): t is tf.Tensor2D => t !== undefined);
 
 const CACHE_MAX = 4;
+
+/** Another input set evaluated by a fast Gram path: X_x·W0/√d transposed [m, nx] and G_xᵀ = X·X_xᵀ/d [n, nx]. */
+interface OtherX {
+  nx: number;
+  a0T: Float32Array;
+  gxT: tf.Tensor2D;
+  /** lin in example space: f0 on x and K0(X, x) [n, nx]. */
+  lin?: { f0: Float64Array; kxT: Float32Array };
+}
+
+/** Host constants of `lin` run in example space (kernels/linspace.ts). */
+interface LinConsts {
+  engine: LinSpace;
+  /** q·σ'(A0)⊙v0 and q·σ(A0) on the training inputs, [n, m] (kept tensors). */
+  gA: tf.Tensor2D;
+  P: tf.Tensor2D;
+  k0: Float64Array;
+  lambdaMax?: number;
+}
+
+/** Per-x scalars q·Σ_k h[k,i]·w_k of a unit-major [m, nx] array h. */
+function unitSum(h: Float32Array, w: ArrayLike<number>, m: number, nx: number): Float64Array {
+  const out = new Float64Array(nx);
+  for (let k = 0; k < m; k++) {
+    const wk = w[k]!;
+    const o = k * nx;
+    for (let i = 0; i < nx; i++) out[i] = out[i]! + h[o + i]! * wk;
+  }
+  return out;
+}
 
 /** Small LRU of host copies of input tensors (tensors are immutable, so identity is a safe key). */
 class HostCache {
@@ -119,6 +151,14 @@ export class TwoLayerModel implements TrainableModel {
   /** Fast path of the Gram-matrix mode with a piecewise-linear σ (kernels/gram.ts), built on first step; same mirroring. */
   private gram: GramFc2 | null = null;
   private readonly gramFast: boolean;
+  /** `lin` in Gram mode runs in example space (O(n²) per step) until the variables are handed out. */
+  private lin: LinConsts | null = null;
+  private linFast: boolean;
+  /** Test sets etc. evaluated by the fast Gram paths. */
+  private readonly others = new Map<tf.Tensor, OtherX>();
+  private readonly digests = new WeakMap<tf.Tensor, string>();
+  private w0Digest: string | null = null;
+  private readonly fast: boolean;
   private tfStale = false;
   private hostStale = false;
   private readonly host = new HostCache();
@@ -156,13 +196,15 @@ export class TwoLayerModel implements TrainableModel {
       fast && cfg.kind === 'fc2' && cfg.fan === 1 && cfg.act.slopes && !cfg.gramX
         ? new Rank1Fc2({ variant: cfg.variant, slopes: cfg.act.slopes, w0: cfg.w0, v0: cfg.v0, fan: cfg.fan })
         : null;
-    this.gramFast = fast && this.gramX !== null && cfg.act.slopes !== null;
+    this.fast = fast;
+    this.gramFast = fast && this.gramX !== null;
+    this.linFast = this.gramFast && cfg.variant === 'lin';
   }
 
   /** Trainable parameters. Handing them out means they may be assigned: the host mirrors reload before their next use. */
   get variables(): readonly tf.Variable[] {
     this.flush();
-    if (this.rank1 || this.gram) this.hostStale = true;
+    if (this.rank1 || this.gramFast) this.hostStale = true;
     return this.vars;
   }
 
@@ -171,14 +213,22 @@ export class TwoLayerModel implements TrainableModel {
     if (!this.tfStale) return;
     const r = this.rank1;
     const g = this.gram;
+    const l = this.linActive() ? this.lin : null;
     tf.tidy(() => {
       if (r) {
         this.W!.assign(tf.tensor2d(r.w, [1, r.m]));
         this.v.assign(tf.tensor1d(r.v));
+      } else if (l) {
+        // θ − θ0 = −J0ᵀR: C = diag(R)·gA, A1 = −G·C, v = v0 − PᵀR
+        const R = tf.tensor2d(Float32Array.from(l.engine.R), [l.engine.R.length, 1]);
+        const C = tf.mul(l.gA, R) as tf.Tensor2D;
+        this.C!.assign(C);
+        this.A1!.assign(tf.neg(tf.matMul(this.Gs!, C)));
+        this.v.assign(tf.sub(this.v0, vm(tf.reshape(R, [-1]) as tf.Tensor1D, l.P)));
       } else if (g) {
-        g.settle();
-        this.A1!.assign(tf.tensor2d(g.A1, this.A1!.shape as [number, number]));
-        this.C!.assign(tf.tensor2d(g.C, this.C!.shape as [number, number]));
+        const s = g.state();
+        this.A1!.assign(tf.tensor2d(s.A1, this.A1!.shape as [number, number]));
+        this.C!.assign(tf.tensor2d(s.C, this.C!.shape as [number, number]));
         this.v.assign(tf.tensor1d(g.v));
       }
     });
@@ -195,23 +245,154 @@ export class TwoLayerModel implements TrainableModel {
     return r;
   }
 
+  /** Content digest of an input tensor (memo keys), computed once per tensor. */
+  private digestOf(x: tf.Tensor): string {
+    let d = this.digests.get(x);
+    if (!d) {
+      d = digest(this.host.get(x));
+      this.digests.set(x, d);
+    }
+    return d;
+  }
+
+  /**
+   * FC: pre-activations at w0, X_x·W0/√d, transposed to [m, nx]; memoised
+   * process-wide by content, so the net/lin/quad runs and the init stage of
+   * one experiment compute them once.
+   */
+  private a0T(x: tf.Tensor): Float32Array {
+    this.w0Digest ??= digest(this.cfg.w0);
+    const key = `fc2/a0T|${this.w0Digest}|${this.digestOf(x)}|${this.cfg.fan}|${this.cfg.width}`;
+    return preactMemo.get(key, () => {
+      // (never return a typed array from tf.tidy: it walks the result looking for tensors)
+      const t = tf.tidy(() => tf.transpose(tf.div(tf.matMul(this.cfg.rows(x), this.W0), this.sqrtFan)));
+      const a = t.dataSync() as Float32Array;
+      t.dispose();
+      return a;
+    });
+  }
+
+  /** Another input set for the fast Gram paths: its a0ᵀ and G_xᵀ (and lin's constants), cached per tensor. */
+  private other(x: tf.Tensor): OtherX {
+    const hit = this.others.get(x);
+    if (hit) return hit;
+    if (this.others.size >= CACHE_MAX) {
+      const [k, old] = this.others.entries().next().value as [tf.Tensor, OtherX];
+      this.others.delete(k);
+      old.gxT.dispose();
+    }
+    const a0T = this.a0T(x);
+    const nx = a0T.length / this.cfg.width;
+    const gramX = this.gramX!;
+    const key = `fc2/gxT|${this.digestOf(gramX)}|${this.digestOf(x)}`;
+    const gx = preactMemo.get(key, () => {
+      const t = tf.tidy(() => tf.div(tf.matMul(gramX, tf.transpose(this.cfg.rows(x))), this.cfg.fan));
+      const a = t.dataSync() as Float32Array;
+      t.dispose();
+      return a;
+    });
+    const o: OtherX = { nx, a0T, gxT: tf.keep(tf.tensor2d(gx, [gramX.shape[0], nx])) };
+    this.others.set(x, o);
+    return o;
+  }
+
+  /** Whether `lin` still runs in example space (it stops for good once the variables may have been assigned). */
+  private linActive(): boolean {
+    if (!this.linFast) return false;
+    if (this.hostStale) {
+      this.linFast = false;
+      return false;
+    }
+    return true;
+  }
+
+  /** q·σ(A0) and q·σ'(A0)⊙v0 for pre-activations a0T [m, nx], unit-major. */
+  private linFactors(a0T: Float32Array, nx: number): { hT: Float32Array; gT: Float32Array } {
+    const m = this.cfg.width;
+    const q = 1 / this.sqrtU;
+    const act = this.cfg.act.scalar;
+    const v0 = this.cfg.v0;
+    const hT = new Float32Array(m * nx);
+    const gT = new Float32Array(m * nx);
+    for (let k = 0; k < m; k++) {
+      const o = k * nx;
+      const qv = q * v0[k]!;
+      for (let i = 0; i < nx; i++) {
+        const a = a0T[o + i]!;
+        hT[o + i] = q * act.f(a);
+        gT[o + i] = qv * act.d1(a);
+      }
+    }
+    return { hT, gT };
+  }
+
+  /** The example-space engine of `lin` (kernels/linspace.ts), built on first use. */
+  private pullLin(): LinConsts {
+    if (this.lin) return this.lin;
+    const gramX = this.gramX!;
+    const a0T = this.a0T(gramX);
+    const n = gramX.shape[0];
+    const m = this.cfg.width;
+    const { hT, gT } = this.linFactors(a0T, n);
+    const gAT = tf.tensor2d(gT, [m, n]);
+    const PT = tf.tensor2d(hT, [m, n]);
+    const gA = tf.keep(tf.transpose(gAT)) as tf.Tensor2D;
+    const P = tf.keep(tf.transpose(PT)) as tf.Tensor2D;
+    const kt = tf.tidy(() => tf.add(tf.mul(tf.matMul(gA, gAT), this.Gs!), tf.matMul(P, PT)));
+    const k0 = Float64Array.from(kt.dataSync());
+    tf.dispose([kt, gAT, PT]);
+    // f0 = q Σ σ(A0) v0; J0θ0 = q Σ (σ'(A0)⊙A0 + σ(A0)) v0 (W-part: A is linear in W, so ∂f/∂W·W0 = q Σ σ'(A0) A0 v0)
+    const f0 = unitSum(hT, this.cfg.v0, m, n);
+    const j0theta0 = new Float64Array(n);
+    for (let k = 0; k < m; k++) {
+      const o = k * n;
+      for (let i = 0; i < n; i++) j0theta0[i] = j0theta0[i]! + gT[o + i]! * a0T[o + i]! + hT[o + i]! * this.cfg.v0[k]!;
+    }
+    let v0sq = 0;
+    for (const v of this.cfg.v0) v0sq += v * v;
+    this.lin = { engine: new LinSpace({ n, k0, f0, j0theta0, theta0sq: this.w0sq + v0sq }), gA, P, k0 };
+    return this.lin;
+  }
+
+  /** lin in example space on another input set: f0(x) and K0(X, x). */
+  private linOther(x: tf.Tensor): { f0: Float64Array; kxT: Float32Array; nx: number } {
+    const o = this.other(x);
+    if (!o.lin) {
+      const l = this.pullLin();
+      const m = this.cfg.width;
+      const { hT, gT } = this.linFactors(o.a0T, o.nx);
+      const kt = tf.tidy(() => {
+        const gx = tf.tensor2d(gT, [m, o.nx]);
+        const px = tf.tensor2d(hT, [m, o.nx]);
+        return tf.add(tf.mul(tf.matMul(l.gA, gx), o.gxT), tf.matMul(l.P, px));
+      });
+      const kxT = kt.dataSync() as Float32Array;
+      kt.dispose();
+      o.lin = { f0: unitSum(hT, this.cfg.v0, m, o.nx), kxT };
+    }
+    return { ...o.lin, nx: o.nx };
+  }
+
   /** The Gram fast path's engine, built on first use and reloaded when the variables may have changed. */
   private pullGram(): GramFc2 {
     if (!this.gram) {
-      const e = this.entry(this.gramX!);
-      const [n, m] = e.a0.shape;
+      const gramX = this.gramX!;
+      const a0T = this.a0T(gramX);
+      const n = gramX.shape[0];
+      const m = this.cfg.width;
       const Gs = this.Gs!;
       this.gram = new GramFc2({
         variant: this.cfg.variant,
-        slopes: this.cfg.act.slopes!,
+        slopes: this.cfg.act.slopes,
+        act: this.cfg.act.scalar,
         n,
         m,
-        a0: e.a0.dataSync() as Float32Array,
+        a0T,
         v0: this.cfg.v0,
-        // (never return a typed array from tf.tidy: it walks the result looking for tensors)
-        product: (dA) => {
-          const t = tf.tensor2d(dA, [n, m]);
-          const p = tf.matMul(Gs, t);
+        // dAᵀ·G with the fixed G on the right (packed once by XNNPACK)
+        product: (dAT) => {
+          const t = tf.tensor2d(dAT, [m, n]);
+          const p = tf.matMul(t, Gs);
           const out = p.dataSync() as Float32Array;
           tf.dispose([t, p]);
           return out;
@@ -243,10 +424,14 @@ export class TwoLayerModel implements TrainableModel {
       this.cache.delete(k);
       tf.dispose(cacheTensors(old));
     }
+    // FC with the fast kernels on: share the memoised pre-activations (tensor-path runs stay independent)
+    const a0T = this.fast && this.cfg.kind === 'fc2' ? this.a0T(x) : null;
     const e = tf.tidy(() => {
       const rows = this.cfg.rows(x);
       const n = rows.shape[0] / this.cfg.positions;
-      const a0 = tf.reshape(tf.div(tf.matMul(rows, this.W0), this.sqrtFan), [n, this.units]) as tf.Tensor2D;
+      const a0 = a0T
+        ? (tf.transpose(tf.tensor2d(a0T, [this.units, n])) as tf.Tensor2D)
+        : (tf.reshape(tf.div(tf.matMul(rows, this.W0), this.sqrtFan), [n, this.units]) as tf.Tensor2D);
       const gx =
         this.gramX && x !== this.gramX
           ? (tf.div(tf.matMul(rows, tf.transpose(this.gramX)), this.cfg.fan) as tf.Tensor2D)
@@ -326,7 +511,23 @@ export class TwoLayerModel implements TrainableModel {
 
   predict(x: tf.Tensor): tf.Tensor1D {
     if (this.rank1) return tf.tensor1d(this.pull().predict(this.host.get(x)));
-    if (this.gramFast && x === this.gramX && this.gram) return tf.tensor1d(this.pullGram().outputs());
+    if (this.linActive()) {
+      const l = this.pullLin().engine;
+      if (x === this.gramX) return tf.tensor1d(l.outputs());
+      const o = this.linOther(x);
+      return tf.tensor1d(l.outputsAt(o.f0, o.kxT, o.nx));
+    }
+    if (this.gramFast) {
+      const g = this.pullGram();
+      if (x === this.gramX) return tf.tensor1d(g.outputs());
+      const o = this.other(x);
+      const n = this.gramX!.shape[0];
+      const ct = tf.tensor2d(g.CT, [this.cfg.width, n]);
+      const p = tf.matMul(ct, o.gxT);
+      const ctgx = p.dataSync() as Float32Array;
+      tf.dispose([ct, p]);
+      return tf.tensor1d(g.outputsAt(o.a0T, ctgx, o.nx));
+    }
     this.flush();
     const { a0, a1, e } = this.preacts(x);
     return this.outputs(a0, a1, false, e).f;
@@ -336,6 +537,11 @@ export class TwoLayerModel implements TrainableModel {
     if (this.gramX && x !== this.gramX) throw new Error('TwoLayerModel: Gram mode steps only on its bound training inputs');
     if (this.rank1) {
       const loss = this.pull().step(this.host.get(x), this.host.get(y), eta, lossScale);
+      this.tfStale = true;
+      return loss;
+    }
+    if (this.linActive()) {
+      const loss = this.pullLin().engine.step(this.host.get(y), eta, lossScale);
       this.tfStale = true;
       return loss;
     }
@@ -371,6 +577,10 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   kernel(x: tf.Tensor): tf.Tensor2D {
+    if (x === this.gramX && this.linActive()) {
+      const n = this.gramX.shape[0];
+      return tf.tensor2d(Float32Array.from(this.pullLin().k0), [n, n]);
+    }
     if (this.rank1) {
       const xs = this.host.get(x);
       return tf.tensor2d(Float32Array.from(this.pull().kernel(xs)), [xs.length, xs.length]);
@@ -396,6 +606,11 @@ export class TwoLayerModel implements TrainableModel {
 
   kernelMax(x: tf.Tensor): number {
     if (this.rank1) return this.pull().kernelMax(this.host.get(x));
+    if (x === this.gramX && this.linActive()) {
+      // lin's tangent kernel is K0 at every step
+      const l = this.pullLin();
+      return (l.lambdaMax ??= denseLambdaMax(l.k0, this.gramX.shape[0]));
+    }
     const k = this.kernel(x);
     const n = k.shape[0];
     const data = k.dataSync();
@@ -404,6 +619,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   theta2(): number {
+    if (this.linActive()) return this.pullLin().engine.theta2();
     this.flush();
     return tf.tidy(() => {
       const vv = tf.sum(tf.square(this.v));
@@ -418,6 +634,7 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   distance(): number {
+    if (this.linActive()) return this.pullLin().engine.distance();
     this.flush();
     return tf.tidy(() => {
       const dv2 = tf.sum(tf.square(tf.sub(this.v, this.v0)));
@@ -441,6 +658,9 @@ export class TwoLayerModel implements TrainableModel {
     for (const c of this.cache.values()) tf.dispose(cacheTensors(c));
     this.cache.clear();
     this.host.clear();
+    for (const o of this.others.values()) o.gxT.dispose();
+    this.others.clear();
+    if (this.lin) tf.dispose([this.lin.gA, this.lin.P]);
     tf.dispose([this.W0, this.v0, this.v]);
     if (this.W) this.W.dispose();
     if (this.A1) this.A1.dispose();

@@ -75,3 +75,47 @@ describe('fused Gram-matrix kernel equals the tensor Gram path (homogeneous σ)'
     });
   }
 });
+
+describe('fused Gram-matrix kernel with smooth σ equals the tensor Gram path', () => {
+  const mk = (act: 'tanh' | 'swish', variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel => {
+    const r = new Rng(5, 'init');
+    return new TwoLayerModel({
+      kind: 'fc2',
+      act: activation(act),
+      variant,
+      w0: r.fork('W1').normal32(d * m),
+      fan: d,
+      width: m,
+      v0: r.fork('v').normal32(m),
+      positions: 1,
+      rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
+      gramX: x,
+      fast,
+    });
+  };
+  for (const act of ['tanh', 'swish'] as const) {
+    for (const variant of ['net', 'quad'] as const) {
+      it(`${act} ${variant}`, () => {
+        const x = tf.tensor2d(new Rng(4, 'x').normal32(n * d), [n, d]);
+        const xt = tf.tensor2d(new Rng(4, 'xt').normal32(6 * d), [6, d]);
+        const y = tf.tensor1d(Float32Array.from(new Rng(4, 'y').rademacher(n)));
+        const fast = mk(act, variant, x, true);
+        const slow = mk(act, variant, x, false);
+        for (let t = 0; t < 25; t++) {
+          const lf = fast.gdStep(x, y, 1.5, 1 / n);
+          const ls = slow.gdStep(x, y, 1.5, 1 / n);
+          expect(Math.abs(lf - ls)).toBeLessThan(1e-5 * Math.max(1, ls));
+        }
+        // the run moved: the loss dropped
+        expect(fast.gdStep(x, y, 0, 1 / n)).toBeLessThan(0.9 * tf.tidy(() => tf.mean(tf.square(y)).dataSync()[0]!));
+        const of = tf.tidy(() => fast.predict(xt).dataSync());
+        const os = tf.tidy(() => slow.predict(xt).dataSync());
+        expect(maxRel(of, os)).toBeLessThan(1e-4);
+        expect(Math.abs(fast.theta2() - slow.theta2()) / slow.theta2()).toBeLessThan(1e-5);
+        fast.dispose();
+        slow.dispose();
+        tf.dispose([x, xt, y]);
+      });
+    }
+  }
+});
