@@ -81,6 +81,8 @@ const CACHE_MAX = 4;
 interface OtherX {
   nx: number;
   a0T: Float32Array;
+  /** a0T as a kept tensor, made on first use by the Gram engine. */
+  a0Tt?: tf.Tensor2D;
   gxT: tf.Tensor2D;
   /** lin in example space: f0 on x and K0(X, x) [n, nx]. */
   lin?: { f0: Float64Array; kxT: Float32Array };
@@ -227,9 +229,9 @@ export class TwoLayerModel implements TrainableModel {
         this.v.assign(tf.sub(this.v0, vm(tf.reshape(R, [-1]) as tf.Tensor1D, l.P)));
       } else if (g) {
         const s = g.state();
-        this.A1!.assign(tf.tensor2d(s.A1, this.A1!.shape as [number, number]));
-        this.C!.assign(tf.tensor2d(s.C, this.C!.shape as [number, number]));
-        this.v.assign(tf.tensor1d(g.v));
+        this.A1!.assign(s.A1);
+        this.C!.assign(s.C);
+        this.v.assign(s.v);
       }
     });
     this.tfStale = false;
@@ -280,6 +282,7 @@ export class TwoLayerModel implements TrainableModel {
       const [k, old] = this.others.entries().next().value as [tf.Tensor, OtherX];
       this.others.delete(k);
       old.gxT.dispose();
+      old.a0Tt?.dispose();
     }
     const a0T = this.a0T(x);
     const nx = a0T.length / this.cfg.width;
@@ -380,29 +383,12 @@ export class TwoLayerModel implements TrainableModel {
       const a0T = this.a0T(gramX);
       const n = gramX.shape[0];
       const m = this.cfg.width;
-      const Gs = this.Gs!;
-      this.gram = new GramFc2({
-        variant: this.cfg.variant,
-        slopes: this.cfg.act.slopes,
-        act: this.cfg.act.scalar,
-        n,
-        m,
-        a0T,
-        v0: this.cfg.v0,
-        // dAᵀ·G with the fixed G on the right (packed once by XNNPACK)
-        product: (dAT) => {
-          const t = tf.tensor2d(dAT, [m, n]);
-          const p = tf.matMul(t, Gs);
-          const out = p.dataSync() as Float32Array;
-          tf.dispose([t, p]);
-          return out;
-        },
-      });
+      this.gram = new GramFc2({ variant: this.cfg.variant, act: this.cfg.act, n, m, a0T, v0: this.cfg.v0, G: this.Gs! });
       this.hostStale = true;
     }
     const g = this.gram;
     if (this.hostStale) {
-      g.load(this.A1!.dataSync(), this.C!.dataSync(), this.v.dataSync());
+      g.load(this.A1!, this.C!, this.v);
       this.hostStale = false;
     }
     return g;
@@ -521,12 +507,8 @@ export class TwoLayerModel implements TrainableModel {
       const g = this.pullGram();
       if (x === this.gramX) return tf.tensor1d(g.outputs());
       const o = this.other(x);
-      const n = this.gramX!.shape[0];
-      const ct = tf.tensor2d(g.CT, [this.cfg.width, n]);
-      const p = tf.matMul(ct, o.gxT);
-      const ctgx = p.dataSync() as Float32Array;
-      tf.dispose([ct, p]);
-      return tf.tensor1d(g.outputsAt(o.a0T, ctgx, o.nx));
+      o.a0Tt ??= tf.keep(tf.tensor2d(o.a0T, [this.cfg.width, o.nx]));
+      return tf.tensor1d(g.outputsAt(o.a0Tt, o.gxT));
     }
     this.flush();
     const { a0, a1, e } = this.preacts(x);
@@ -658,7 +640,8 @@ export class TwoLayerModel implements TrainableModel {
     for (const c of this.cache.values()) tf.dispose(cacheTensors(c));
     this.cache.clear();
     this.host.clear();
-    for (const o of this.others.values()) o.gxT.dispose();
+    for (const o of this.others.values()) tf.dispose([o.gxT, ...(o.a0Tt ? [o.a0Tt] : [])]);
+    this.gram?.dispose();
     this.others.clear();
     if (this.lin) tf.dispose([this.lin.gA, this.lin.P]);
     tf.dispose([this.W0, this.v0, this.v]);

@@ -119,3 +119,28 @@ describe('fused Gram-matrix kernel with smooth σ equals the tensor Gram path', 
     }
   }
 });
+
+describe('the Gram engine keeps tensor memory flat', () => {
+  for (const variant of ['net', 'lin', 'quad'] as const) {
+    it(`${variant}: no growth over 1000 steps with test evaluations`, () => {
+      const x = tf.tensor2d(new Rng(4, 'x').normal32(n * d), [n, d]);
+      const xt = tf.tensor2d(new Rng(4, 'xt').normal32(6 * d), [6, d]);
+      const y = tf.tensor1d(Float32Array.from(new Rng(4, 'y').rademacher(n)));
+      const mdl = model(variant, x, true);
+      const run = (steps: number): void => {
+        for (let t = 0; t < steps; t++) {
+          mdl.gdStep(x, y, 0.5, 1 / n);
+          if (t % 10 === 0) tf.tidy(() => mdl.predict(xt).dataSync());
+        }
+      };
+      run(10);
+      const before = tf.memory();
+      run(1000);
+      const after = tf.memory();
+      expect(after.numTensors).toBe(before.numTensors);
+      expect(after.numBytes).toBe(before.numBytes);
+      mdl.dispose();
+      tf.dispose([x, xt, y]);
+    });
+  }
+});
