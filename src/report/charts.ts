@@ -733,10 +733,17 @@ export function assembleSpec(input: AssembleInput, opts: ChartBuildOptions = {})
 
   for (const f of fills) if (!f.ok) return f;
   const spec = baseSpec(input, theme.value, input.notes.filter((n) => !/thinned/.test(n)));
-  if (layout === 'single-row' || grid.length === 1) {
-    spec.hconcat = grid[0] ?? [];
+  // Wrap long rows (e.g. 14 dataset × architecture panels) so the figure stays readable on a page.
+  const columns = o.columns ?? 4;
+  const wrapped = grid.flatMap((line) => {
+    const out: typeof line[] = [];
+    for (let i = 0; i < line.length; i += columns) out.push(line.slice(i, i + columns));
+    return out.length ? out : [line];
+  });
+  if ((layout === 'single-row' || grid.length === 1) && wrapped.length === 1) {
+    spec.hconcat = wrapped[0] ?? [];
   } else {
-    spec.vconcat = grid.map((line) => ({ hconcat: line }));
+    spec.vconcat = wrapped.map((line) => ({ hconcat: line }));
   }
   if (o.template === 'sweep') spec.resolve = { scale: { color: 'shared', stroke: 'shared' } };
   return ok(spec as VegaLiteSpec);

@@ -43,6 +43,8 @@ export interface CommonChartOptions {
   panelTitles?: Record<string, string>;
   /** Draw only these of the figure's experiments (the others feed only its claims); default all. */
   experiments?: string[];
+  /** Panels per row before wrapping (default 4). */
+  columns?: number;
 }
 
 export interface TrajectoriesOptions extends CommonChartOptions {
