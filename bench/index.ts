@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   }
   const nets = ['W1', 'W3', 'W4'].filter(want).map((w) => w.toLowerCase());
   if (nets.length) {
-    if (nets.includes('w3') && !existsSync(process.env.CATAPULT_DATA_ROOT ?? '/work/shared/datasets')) {
+    if (nets.includes('w3') && !existsSync(process.env.CATAPULT_DATA_ROOT ?? join(ROOT, '..', 'shared', 'datasets'))) {
       process.stderr.write('  W3 skipped: MNIST not found (set CATAPULT_DATA_ROOT)\n');
       nets.splice(nets.indexOf('w3'), 1);
     }
