@@ -61,7 +61,7 @@ export type FeatureSpec =
   | { kind: 'pixels'; scale: 'channel-standardise'; mean: number[]; std: number[] }
   | { kind: 'mfcc'; frames: number; coefficients: number }
   | { kind: 'log-mel'; frames: number; bands: number }
-  | { kind: 'tfidf'; buckets: number };
+  | { kind: 'tfidf'; buckets: number; /** Row norm: 1 (`l2`, default) or √buckets (`sqrt-d`). */ norm?: 'l2' | 'sqrt-d' };
 
 // ---------------------------------------------------------------- models
 

@@ -300,7 +300,7 @@ async function loadAgNews(spec: RealDatasetSpec, env: LoadEnv): Promise<Result<R
   if (!trS.ok) return trS;
   const teS = selectSubset('ag-news', 'test', rows.labels, spec.classes, spec.test, spec.seed, new Set(trS.value.indices));
   if (!teS.ok) return teS;
-  const { xTrain, xTest } = tfidf(trS.value.indices.map((i) => rows.texts[i]!), teS.value.indices.map((i) => rows.texts[i]!), f.buckets);
+  const { xTrain, xTest } = tfidf(trS.value.indices.map((i) => rows.texts[i]!), teS.value.indices.map((i) => rows.texts[i]!), f.buckets, f.norm ?? 'l2');
   const data: DataArrays = {
     inputShape: [f.buckets],
     nTrain: trS.value.indices.length,

@@ -19,6 +19,19 @@ describe('hashed TF-IDF', () => {
     const t = [idf(1), idf(0)];
     expect(xTest[h('z')]).toBeCloseTo(t[1]! / Math.hypot(...t), 6);
   });
+  it('norm sqrt-d scales every row to ‖x‖² = d', () => {
+    const B = 64;
+    const l2 = tfidf(['a a b', 'b c d e'], ['a z'], B);
+    const sd = tfidf(['a a b', 'b c d e'], ['a z'], B, 'sqrt-d');
+    for (const [x, n] of [[sd.xTrain, 2], [sd.xTest, 1]] as const) {
+      for (let i = 0; i < n; i++) {
+        const row = x.subarray(i * B, (i + 1) * B);
+        expect(row.reduce((a, v) => a + v * v, 0)).toBeCloseTo(B, 3);
+      }
+    }
+    const c = B + (fnv1a('c') % B); // row 1
+    expect(sd.xTrain[c]! / l2.xTrain[c]!).toBeCloseTo(Math.sqrt(B), 4);
+  });
 });
 
 describe('audio features (meyda)', () => {
