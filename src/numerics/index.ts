@@ -88,6 +88,9 @@ export async function buildModel(
  * models (pure, with bias) and the two-layer FC with a piecewise-linear
  * activation get their Table 1 row and equations; other models none.
  */
+/** Largest D·m·d for which two-layer bounds are computed at init (see initBounds). */
+export const MAX_BOUND_WORK = 4e8;
+
 export function initBounds(spec: ModelSpec, model: TrainableModel, data: DataArrays, seed: number): Record<string, number> | undefined {
   if ((spec.arch === 'pure-quadratic' || spec.arch === 'quadratic-bias') && model instanceof QuadraticModel && model.features) {
     return boundsFor(spec, { features: model.features, theta0: model.theta0, x: data.xTrain });
@@ -95,6 +98,9 @@ export function initBounds(spec: ModelSpec, model: TrainableModel, data: DataArr
   if (spec.arch === 'fc2' && (spec.activation === 'relu' || spec.activation === 'homogeneous' || spec.activation === 'identity')) {
     const d = data.inputShape.reduce((a, b) => a * b, 1);
     const m = spec.width;
+    // The bounds are computed in float64 JS, O(D·m·d): cheap for Meltzer & Liu's nets (D·m·d ≈ 1e8 on
+    // MNIST), prohibitive for Zhu's CIFAR nets (≈ 4e9), whose figures draw no bound anyway.
+    if (data.nTrain * m * d > MAX_BOUND_WORK) return undefined;
     const { w1, v } = fc2InitWeights(m, d, seed);
     // The model stores W1 as [d, m]; the bounds want W as [m, d].
     const W = new Float32Array(m * d);
