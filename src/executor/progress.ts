@@ -29,9 +29,31 @@ export interface ProgressOptions {
 }
 
 /**
+ * A rough measure of a stage's work from its params — steps × model size ×
+ * examples — so a duration recorded under one profile can be rescaled to
+ * another (the same stage id under `--profile quick` and at paper scale
+ * differs by orders of magnitude). A heuristic, not a cost model: linear in
+ * each factor, 1 where a factor is absent.
+ */
+export function workProxy(params: unknown): number {
+  const p = (params ?? {}) as Record<string, unknown>;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined);
+  const model = (typeof p['model'] === 'object' && p['model'] !== null ? p['model'] : {}) as Record<string, unknown>;
+  const psi = (num(model['nPsi']) ?? 0) + (num(model['nPhi']) ?? 0);
+  const size = num(model['width']) ?? num(model['channels']) ?? num(model['n']) ?? (psi || undefined) ?? num(model['d']) ?? 1;
+  // a train stage's `train` is its TrainSpec (steps); a real dataset's `train` is its size
+  const train = p['train'];
+  const steps = typeof train === 'object' && train !== null ? (num((train as Record<string, unknown>)['steps']) ?? 1) : 1;
+  const examples = num(train) ?? 1;
+  return size * steps * examples;
+}
+
+/**
  * Expected duration per instance id from the run index: its last recorded
- * wall time, else the mean of recorded runs of the same kind in this plan,
- * else {@link DEFAULT_ESTIMATE_MS}. Feeds the ETA and `plan`'s estimate.
+ * wall time — rescaled by {@link workProxy} when its params changed since
+ * (e.g. recorded under `--profile quick`, planned at paper scale) — else the
+ * mean of recorded runs of the same kind in this plan, else
+ * {@link DEFAULT_ESTIMATE_MS}. Feeds the ETA and `plan`'s estimate.
  */
 export async function loadEstimates(
   cache: Cache,
@@ -44,9 +66,11 @@ export async function loadEstimates(
   instances.forEach((inst, idx) => {
     const r = records[idx];
     if (!r) return;
-    known.set(inst.id, r.wallMs);
+    const ratio = workProxy(inst.params) / workProxy(r.fingerprint.params);
+    const ms = r.wallMs * Math.min(Math.max(ratio, 1e-3), 1e4);
+    known.set(inst.id, ms);
     const k = byKind.get(inst.kind) ?? { sum: 0, n: 0 };
-    byKind.set(inst.kind, { sum: k.sum + r.wallMs, n: k.n + 1 });
+    byKind.set(inst.kind, { sum: k.sum + ms, n: k.n + 1 });
   });
   return (id) => {
     const ms = known.get(id);

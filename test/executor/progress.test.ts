@@ -145,3 +145,15 @@ describe('loadEstimates', () => {
     expect([est('t1'), est('t2'), est('t3'), est('p1')]).toEqual([1000, 3000, 2000, DEFAULT_ESTIMATE_MS]);
   });
 });
+
+describe('workProxy (rescaling recorded durations across profiles)', () => {
+  it('is linear in steps, model size and dataset size, 1 where absent', async () => {
+    const { workProxy } = await import('../../src/executor/progress.js');
+    const quick = { model: { arch: 'fc2', width: 256 }, train: { steps: 150 } };
+    const paper = { model: { arch: 'fc2', width: 5000 }, train: { steps: 1000 } };
+    expect(workProxy(paper) / workProxy(quick)).toBeCloseTo((5000 * 1000) / (256 * 150), 9);
+    expect(workProxy({ model: { arch: 'quadratic-bias', nPsi: 100, nPhi: 10 }, train: { steps: 10 } })).toBe(1100);
+    expect(workProxy({ source: 'mnist', train: 128 })).toBe(128);
+    expect(workProxy({ figure: 'x' })).toBe(1);
+  });
+});
