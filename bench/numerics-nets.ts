@@ -1,7 +1,9 @@
 /**
  * Network workloads of ../shared/PERF-ANCHORS.md (W1, W3, W4): wall time,
  * achieved GFLOPS (from a per-step FLOP model of the dominant matMuls), and
- * the check values the anchors quote. Run directly:
+ * the check values the anchors quote. W4 runs on the real CIFAR-2 (airplane
+ * vs bird) when the data root has it, else on random data of that shape; the
+ * check values say which. Run directly:
  *   npx tsx bench/numerics-nets.ts [w1|w3|w4 ...] [--backend wasm|cpu] [--w4-steps N]
  */
 import { readFileSync } from 'node:fs';
@@ -196,7 +198,7 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
       cpuSeconds,
       gflops: flops / seconds / 1e9,
       steps: r.steps,
-      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5 },
+      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'best at step': r.best?.step ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5 },
     });
   }
   return out;

@@ -24,6 +24,16 @@
  * A1 ← A1 − η (XXᵀ/d) dA exactly; the sum C = Σ η dA gives ΔW = −XᵀC/√d for
  * test points (A1_test = −(X_test Xᵀ/d) C) and the norms. The cost per step
  * drops from 2·n·d·m to n²·m.
+ *
+ * Fast paths (option `fast`, default on; CATAPULT_FAST_KERNELS=0 forces the
+ * tensor path): d = 1 with piecewise-linear σ → kernels/rank1.ts (O(n+m));
+ * Gram mode → kernels/gram.ts (state resident in the backend, unit-major,
+ * any σ), except `lin`, which runs in example space (kernels/linspace.ts:
+ * u ← u − η K0 r, O(n²) per step; test outputs f0(x) − K0(x, X)·R) until
+ * its variables are handed out, when it materialises θ = θ0 − J0ᵀR and
+ * continues in the Gram engine. Pre-activations at w0 (X·W0/√d, 61 GFLOP
+ * for a CIFAR-2 test set at width 5000) and G_x are memoised process-wide
+ * by content (kernels/memo.ts), so net/lin/quad and init share them.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Variant } from '../config/types.js';
