@@ -17,14 +17,26 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+    // Config sub-objects (a model spec, a train spec) are shared by every instance of an
+    // experiment; memoising by identity makes keying thousands of instances cheap. Values
+    // hashed here are treated as immutable.
+    const memo = canonicalMemo.get(value);
+    if (memo !== undefined) return memo;
+    let out: string;
+    if (Array.isArray(value)) out = `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+    else {
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      out = `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+    }
+    canonicalMemo.set(value, out);
+    return out;
   }
   throw new TypeError(`canonicalJson: unsupported value of type ${typeof value}`);
 }
+
+const canonicalMemo = new WeakMap<object, string>();
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');

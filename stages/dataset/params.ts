@@ -15,11 +15,22 @@ export const isReal = (spec: DatasetSpec): spec is RealDatasetSpec => typeof (sp
  */
 export function datasetParamsWith(table: ChecksumTable, spec: DatasetSpec): JsonValue {
   if (!isReal(spec)) return spec as unknown as JsonValue;
-  const prefix = { mnist: 'mnist/', 'fashion-mnist': 'fashion-mnist/', cifar10: 'cifar10/', svhn: 'svhn/', fsdd: 'fsdd/', 'ag-news': 'ag_news/test.csv' }[spec.source];
+  return { ...(spec as unknown as Record<string, JsonValue>), filesDigest: filesDigest(table, spec.source) };
+}
+
+const digestMemo = new WeakMap<ChecksumTable, Map<string, string>>();
+
+/** One digest over the expected checksums of every file a source may read (FSDD alone lists 3,000). */
+function filesDigest(table: ChecksumTable, source: RealDatasetSpec['source']): string {
+  let memo = digestMemo.get(table);
+  if (!memo) digestMemo.set(table, (memo = new Map()));
+  const known = memo.get(source);
+  if (known !== undefined) return known;
+  const prefix = { mnist: 'mnist/', 'fashion-mnist': 'fashion-mnist/', cifar10: 'cifar10/', svhn: 'svhn/', fsdd: 'fsdd/', 'ag-news': 'ag_news/test.csv' }[source];
   const digests: Record<string, string> = {};
   for (const [path, e] of Object.entries(table.files))
     if (path.startsWith(prefix)) digests[path] = e.sha256 ?? e.alt?.map((a) => a.sha256 ?? a.md5).join('|') ?? '';
-  // one digest over all of them: FSDD alone lists 3,000 files
-  return { ...(spec as unknown as Record<string, JsonValue>), filesDigest: hashJson(digests) };
+  const digest = hashJson(digests);
+  memo.set(source, digest);
+  return digest;
 }
-

@@ -33,11 +33,15 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
       repoRoot: s.repoRoot,
       offline: args.flags.offline || io.env.CATAPULT_OFFLINE === '1',
     });
+    // Estimates are read from the run index only for stages that are not cached (a no-op rerun
+    // of thousands of instances should not read thousands of run records it does not need).
+    const present = await Promise.all(instances.map((i) => (args.flags.force ? false : cache.has(s.keys.get(i.id)!.key))));
+    const toRun = instances.filter((_, k) => !present[k]);
     const display = new ProgressDisplay({
       stream: io.stderr,
       total: instances.length,
       jobs,
-      estimateMs: await loadEstimates(cache, instances),
+      estimateMs: await loadEstimates(cache, toRun),
     });
     const controller = new AbortController();
     const onSigint = (): void => {
