@@ -21,6 +21,7 @@ import { cmdReport } from './commands/report.js';
 import { cmdRun } from './commands/run.js';
 import { cmdStatus } from './commands/status.js';
 import { processIo, type Io } from './io.js';
+import { catapultVersion } from './runtime.js';
 
 const COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<number>> = {
   run: cmdRun,
@@ -39,7 +40,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return command === undefined ? EXIT.config : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
-    io.out('catapult 0.1.0');
+    io.out(`catapult ${catapultVersion()}`);
     return EXIT.ok;
   }
   const handler = COMMANDS[command];

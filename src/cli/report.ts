@@ -16,7 +16,7 @@ import type { MissingData, ReportInput, ReportPaper, StageFailure } from '../rep
 import { STAGE_META } from '../../stages/manifest.js';
 import { materializeReportEntry, reportInputFrom, reportStage, type ReportArtifact, type ReportStageFigure, type ReportStageParams } from '../../stages/report/index.js';
 import { figureStatuses, isMissingData, type FigureStatus } from './figure-status.js';
-import { gitInfo, REPORT_PACKAGES, versions } from './runtime.js';
+import { catapultVersion, gitInfo, REPORT_PACKAGES, versions } from './runtime.js';
 import type { Session } from './session.js';
 
 export const PAPERS: ReportPaper[] = [
@@ -48,7 +48,7 @@ function toInput(id: string, entry: CacheEntry): ArtifactInput {
 export async function gatherReport(s: Session, cache: Cache): Promise<Gathered> {
   const statuses = await figureStatuses(s, cache);
   const git = gitInfo(s.repoRoot);
-  const packages = { catapult: '0.1.0', ...s.numericPackages, ...versions(REPORT_PACKAGES, s.repoRoot) };
+  const packages = { catapult: catapultVersion(s.repoRoot), ...s.numericPackages, ...versions(REPORT_PACKAGES, s.repoRoot) };
   const profileFlag = s.loaded.profile ? ` --profile ${s.loaded.profile}` : '';
   const inputs: ArtifactInput[] = [];
   const figures: ReportStageFigure[] = [];

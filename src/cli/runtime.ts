@@ -28,6 +28,11 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
   }
 }
 
+/** catapult's own version, from its package.json. */
+export function catapultVersion(root: string = repoRoot()): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export interface GitInfo {
   commit: string | null;
   dirty: boolean;
