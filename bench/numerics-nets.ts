@@ -174,6 +174,13 @@ export async function realCifar2(): Promise<DataArrays | null> {
   return { ...d, inputShape: [dim] };
 }
 
+/** Which engine ran a W4 variant (the GFLOPS always use the Gram-update FLOP model). */
+function w4Path(variant: Variant, gram: boolean): string {
+  if (process.env.CATAPULT_FAST_KERNELS === '0') return gram ? 'tensor Gram path' : 'tensor path';
+  if (!gram) return 'tensor path';
+  return variant === 'lin' ? 'example space, O(n²)/step (GFLOPS Gram-equivalent)' : 'Gram engine in the wasm heap';
+}
+
 /** W4: two-layer ReLU width 5000, 1000 GD steps at 0.5·η_crit, test every 10, per variant. */
 export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, seed = 0, dataLabel = 'random'): Promise<BenchResult[]> {
   const spec: ModelSpec = { arch: 'fc2', width: 5000, activation: 'relu' };
@@ -198,7 +205,7 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
       cpuSeconds,
       gflops: flops / seconds / 1e9,
       steps: r.steps,
-      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'best at step': r.best?.step ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5 },
+      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'best at step': r.best?.step ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5, path: w4Path(variant, gram) },
     });
   }
   return out;
