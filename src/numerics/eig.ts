@@ -5,46 +5,11 @@
  * thousand, the answer must not depend on the backend's float32 kernels, and
  * tfjs has no eigensolver.
  */
+import { symEig } from './linalg/eigen.js';
 
-/** All eigenvalues of a symmetric n×n matrix (row-major), ascending, by cyclic Jacobi. */
+/** All eigenvalues of a symmetric n×n matrix (row-major), ascending (cyclic Jacobi, see linalg/eigen.ts). */
 export function symEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
-  const m = Float64Array.from(a as ArrayLike<number>);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += m[i * n + i]! ** 2;
-      for (let j = i + 1; j < n; j++) off += m[i * n + j]! ** 2;
-    }
-    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (apq === 0) continue;
-        const app = m[p * n + p]!;
-        const aqq = m[q * n + q]!;
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = m[k * n + p]!;
-          const akq = m[k * n + q]!;
-          m[k * n + p] = c * akp - s * akq;
-          m[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = m[p * n + k]!;
-          const aqk = m[q * n + k]!;
-          m[p * n + k] = c * apk - s * aqk;
-          m[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  const ev = new Float64Array(n);
-  for (let i = 0; i < n; i++) ev[i] = m[i * n + i]!;
-  return ev.sort();
+  return Float64Array.from(symEig(a, n).values).sort();
 }
 
 /**
