@@ -11,6 +11,8 @@ export const EXIT = {
   config: 2,
   /** The environment is broken (e.g. dist/ missing, cache unwritable). */
   environment: 3,
+  /** Everything ran except the stages of datasets that are not supplied (their figures say what to put where). */
+  missingData: 4,
   /** Interrupted with Ctrl-C; no partial cache entries were left. */
   interrupted: 130,
 } as const;
@@ -20,6 +22,8 @@ const EXIT_CODES_TEXT = `Exit codes:
   1    one or more stages failed (dependents were skipped; the rest ran)
   2    config or usage error (file:line:col printed); nothing ran
   3    environment error (cache not writable, build missing)
+  4    everything ran except the branches of datasets that are not supplied
+       (missing data; the report says which file to put where)
   130  interrupted (Ctrl-C); finished entries are kept, partial ones never written`;
 
 const COMMON = `Options shared by run, plan, status, explain, graph, gc, report:

@@ -200,3 +200,33 @@ describe('every malformed config fixture through the CLI', () => {
     expect(text).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/);
   });
 });
+
+describe('a run whose only failures are missing datasets', () => {
+  it('builds everything else, exits 4, and the report says what to supply', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catapult-cli-missing-'));
+    const config = join(dir, 'pipeline.yaml');
+    const text = readFileSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), 'utf8')
+      .replace('defaults:\n', 'defaults:\n  dataRoot: ./no-data-here\n')
+      .replace(
+        'experiments:\n',
+        'experiments:\n  svhn:\n    use: [small]\n    dataset: svhn\n    model: { width: 8 }\n    matrix: { eta: { values: [1.0], unit: lambda } }\n',
+      )
+      .replace(
+        'datasets:\n',
+        'datasets:\n  svhn:\n    source: svhn\n    classes: [0, 2]\n    train: 16\n    test: 16\n    seed: 0\n    features: { kind: pixels, scale: unit }\n',
+      )
+      .replace('experiments: [b]', 'experiments: [b, svhn]');
+    writeFileSync(config, text);
+    const io = captureIo({ CATAPULT_OFFLINE: '1' });
+    expect(await main(['run', '--config', config, '--jobs', '2'], io)).toBe(4);
+    expect(io.errText()).toContain('data not available: svhn/train_32x32.mat is missing (offline mode: downloads are disabled)');
+    const html = readFileSync(join(dir, 'reports', 'index.html'), 'utf8');
+    expect(html).toContain('svhn/train_32x32.mat');
+    // fig-b still has its chart from the experiment that has data (partial inputs)
+    expect(executed(io.errText())).toContain('plot:fig-b');
+    const status = captureIo();
+    await main(['status', '--config', config], status);
+    expect(status.outText()).toMatch(/^fig-b\s+missing-data — dataset:svhn: data not available/m);
+    expect(status.outText()).toMatch(/^fig-a\s+up-to-date$/m);
+  }, 120_000);
+});

@@ -8,6 +8,7 @@ import { execute, loadEstimates, ProgressDisplay, summaryExitCode, WorkerPoolRun
 import { cliMessages, EXIT } from '../../messages/cli.js';
 import type { ParsedArgs } from '../args.js';
 import type { Io } from '../io.js';
+import { isMissingData } from '../figure-status.js';
 import { writeReport } from '../report.js';
 import { withSession } from '../session.js';
 import { selectOrFail } from './select.js';
@@ -80,6 +81,8 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
       const written = await writeReport(s, cache, { out: args.flags.out, compare: null });
       io.out(cliMessages.reportWritten(written.path, written.bytes, written.cached));
     }
+    // Only missing datasets (not bugs) failed: a distinct, documented exit code.
+    if (summary.failed.length > 0 && summary.failed.every((f) => isMissingData(f.message))) return EXIT.missingData;
     return summaryExitCode(summary);
   });
 }
