@@ -5,6 +5,7 @@ import { initBackend } from '../../../src/numerics/backend.js';
 import { activation } from '../../../src/numerics/ops.js';
 import { Rng } from '../../../src/numerics/rng.js';
 import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
+import { maxRel } from './compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -31,15 +32,6 @@ function model(variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel {
   });
 }
 
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    s = Math.max(s, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return s / Math.max(scale, 1e-12);
-};
 
 describe('fused Gram-matrix kernel equals the tensor Gram path (homogeneous σ)', () => {
   for (const variant of ['net', 'lin', 'quad'] as const) {

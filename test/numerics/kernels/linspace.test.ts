@@ -6,21 +6,12 @@ import { LinSpace } from '../../../src/numerics/kernels/linspace.js';
 import { activation } from '../../../src/numerics/ops.js';
 import { Rng } from '../../../src/numerics/rng.js';
 import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
+import { maxRel, rel } from './compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    s = Math.max(s, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return s / Math.max(scale, 1e-12);
-};
 
 describe('LinSpace: GD on a linear model in example space', () => {
   it('matches weight-space GD on an explicit Jacobian (outputs, other inputs, θ², ‖θ−θ0‖)', () => {

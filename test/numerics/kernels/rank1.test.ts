@@ -5,6 +5,7 @@ import { initBackend } from '../../../src/numerics/backend.js';
 import { activation } from '../../../src/numerics/ops.js';
 import { Rng } from '../../../src/numerics/rng.js';
 import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
+import { maxRel, rel } from './compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -27,16 +28,6 @@ function model(variant: Variant, act: ActivationName, fast: boolean, slopes?: [n
   });
 }
 
-const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    s = Math.max(s, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return s / Math.max(scale, 1e-12);
-};
 
 describe('rank-1 kernel (fc2, d = 1, piecewise-linear σ) equals the tensor path', () => {
   // 1-D data with both signs and an exact zero
