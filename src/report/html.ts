@@ -100,16 +100,16 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:40px 0 8px;border-bott
 h3{font-size:17px;margin:0 0 6px}.meta{color:var(--muted);font-size:13px}code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:12.5px}
 pre{background:var(--bg2);padding:8px;overflow:auto;max-height:320px;border-radius:4px}
 nav ol{columns:2;font-size:14px}nav a{text-decoration:none}
-.figure{border:1px solid var(--line);border-radius:6px;padding:16px;margin:18px 0;scroll-margin-top:12px}
+.figure{border:1px solid var(--line);border-radius:6px;padding:16px;margin:18px 0;scroll-margin-top:12px;min-width:0;overflow-wrap:anywhere}
 .badge{display:inline-block;font-size:12px;padding:1px 8px;border-radius:10px;margin-left:8px;vertical-align:2px;border:1px solid currentColor}
 .s-built{color:var(--pass)}.s-stale{color:var(--warn)}.s-failed{color:var(--fail)}.s-missing-data{color:var(--warn)}.s-not-run{color:var(--muted)}
 .c-PASS{color:var(--pass);font-weight:bold}.c-FAIL{color:var(--fail);font-weight:bold}.c-NOT-RUN{color:var(--muted);font-weight:bold}
 .banner{padding:8px 12px;border-radius:4px;margin:8px 0;background:#fff8e1;border-left:4px solid var(--warn)}
 .banner.failed{background:#fdecea;border-color:var(--fail)}.banner pre{max-height:200px}
 .chart{overflow-x:auto;margin:8px 0;min-height:40px}.caption{color:#333}.notes{color:var(--muted);font-size:13px}
-table{border-collapse:collapse;font-size:13.5px;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+table{border-collapse:collapse;font-size:13.5px;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 .summary td,.summary th{width:auto}.summary{width:auto}details{margin:8px 0}summary{cursor:pointer;font-weight:bold}
-dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:13.5px}dl.prov dt{color:var(--muted)}dl.prov dd{margin:0}
+dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:13.5px}dl.prov dt{color:var(--muted)}dl.prov dd{margin:0;min-width:0}
 .downloads{font-size:13px}footer{color:var(--muted);font-size:13px;padding:32px 24px}
 #vg-tooltip-element{font-family:"DejaVu Sans",sans-serif}
 `;
