@@ -3,10 +3,12 @@
  * static key of every instance, and the cache. Config errors come back as a
  * formatted, located message and exit code 2 — never a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FsCache } from '../cache/store.js';
-import { loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
+import { DATA_ROOT_ENV, loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
+import { hashCode } from '../cache/fingerprint.js';
+import { hashJson } from '../core/json.js';
 import type { PipelineConfig } from '../config/types.js';
 import type { ConfigFailure } from '../config/failure.js';
 import { referencedExperiments, validateCheckDetailed, type Check } from '../claims/index.js';
@@ -47,18 +49,16 @@ export interface SessionFailure {
 /** Loads config + graph + keys for the given common options (profile, --set, backend). */
 export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = process.env): Result<Session, SessionFailure> {
   const configFile = resolve(common.config);
-  const loaded = loadPipeline(common.config, { profile: common.profile, sets: common.sets, env });
+  const root = repoRoot();
+  const projectDir = dirname(configFile);
+  const cacheDir = resolve(common.cacheDir ?? resolve(projectDir, 'cache'));
+  const loaded = loadValidated(common, env, root, cacheDir);
   if (!loaded.ok) return err({ exit: EXIT.config, message: formatConfigFailures(loaded.error, { color: useColor() }) });
   const config = loaded.value.config;
-  const claimErrors = checkClaims(loaded.value);
-  if (claimErrors.length) return err({ exit: EXIT.config, message: formatConfigFailures(claimErrors, { color: useColor() }) });
-  const root = repoRoot();
   const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
   const numericPackages = versions(NUMERIC_PACKAGES, root);
   const graph = buildGraph(config, { datasetParams: datasetParamsFor(root) });
   const keys = computeKeys(graph, { repoRoot: root, backend, numericPackages, meta: STAGE_META });
-  const projectDir = dirname(configFile);
-  const cacheDir = resolve(common.cacheDir ?? resolve(projectDir, 'cache'));
   let cache: Promise<FsCache> | undefined;
   return ok({
     repoRoot: root,
@@ -128,4 +128,89 @@ export async function withSession(
     return opened.error.exit;
   }
   return body(opened.value);
+}
+
+/** Bump when the shape of a cached validated config changes. */
+const VALIDATED_CONFIG_SCHEME = 1;
+
+interface SavedConfig {
+  config: PipelineConfig;
+  profile: string | null;
+  profiles: string[];
+  file: string;
+  text: string;
+}
+
+/**
+ * The validated config (schema, semantics, claims), reused from
+ * `cache/config/<key>.json` when nothing that could change the verdict
+ * changed: the file's text, the profile, the `--set`s, CATAPULT_DATA_ROOT and
+ * the source of the config and claims layers (and their schemas). Parsing and
+ * validating the YAML is a third of a no-op run of the paper-scale DAG.
+ * Only configs that passed every check are saved, so a hit needs no error
+ * locations; if one is asked for anyway, the file is parsed then.
+ */
+export function loadValidated(
+  common: CommonOptions,
+  env: NodeJS.ProcessEnv,
+  root: string,
+  cacheDir: string,
+): Result<LoadedPipeline, ConfigFailure[]> {
+  const opts = { profile: common.profile, sets: common.sets, env };
+  const full = (): Result<LoadedPipeline, ConfigFailure[]> => {
+    const loaded = loadPipeline(common.config, opts);
+    if (!loaded.ok) return loaded;
+    const claimErrors = checkClaims(loaded.value);
+    return claimErrors.length ? err(claimErrors) : loaded;
+  };
+  let text: string;
+  try {
+    text = readFileSync(common.config, 'utf8');
+  } catch {
+    return full(); // the loader reports the unreadable file
+  }
+  const key = hashJson({
+    scheme: VALIDATED_CONFIG_SCHEME,
+    text,
+    file: common.config,
+    profile: common.profile,
+    sets: common.sets,
+    dataRootEnv: env[DATA_ROOT_ENV] ?? null,
+    code: hashCode(root, ['src/config', 'src/claims', 'schemas']),
+  });
+  const path = join(cacheDir, 'config', `${key}.json`);
+  try {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedConfig;
+    let real: Result<LoadedPipeline, ConfigFailure[]> | undefined;
+    const delegate = (): LoadedPipeline | undefined => {
+      real ??= full();
+      return real.ok ? real.value : undefined;
+    };
+    return ok({
+      ...saved,
+      locate: (p) => delegate()?.locate(p),
+      locateKey: (p) => delegate()?.locateKey(p),
+      failureAt: (p, message, reason) => {
+        const d = delegate();
+        if (d) return d.failureAt(p, message, reason);
+        return { reason: reason ?? 'semantic', message, file: saved.file, path: p.join('.') };
+      },
+    });
+  } catch {
+    /* not cached (or unreadable): validate and save */
+  }
+  const loaded = full();
+  if (loaded.ok) {
+    const { config, profile, profiles, file } = loaded.value;
+    const saved: SavedConfig = { config, profile, profiles, file, text };
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(saved));
+      renameSync(tmp, path);
+    } catch {
+      /* a read-only cache just means no reuse */
+    }
+  }
+  return loaded;
 }

@@ -230,3 +230,31 @@ describe('a run whose only failures are missing datasets', () => {
     expect(status.outText()).toMatch(/^fig-a\s+up-to-date$/m);
   }, 120_000);
 });
+
+describe('validated-config reuse (loadValidated)', () => {
+  it('reuses a validated config until the text, a --set or the profile changes', async () => {
+    const { loadValidated } = await import('../../src/cli/session.js');
+    const { repoRoot } = await import('../../src/cli/runtime.js');
+    const dir = mkdtempSync(join(tmpdir(), 'catapult-cfgcache-'));
+    const file = join(dir, 'pipeline.yaml');
+    cpSync(join(__dirname, '../fixtures/cli/pipeline.yaml'), file);
+    const cacheDir = join(dir, 'cache');
+    const common = { config: file, profile: null, sets: [] as string[], backend: null, cacheDir, help: false };
+    const first = loadValidated(common, {}, repoRoot(), cacheDir);
+    expect(first.ok).toBe(true);
+    const saved = () => readdirSync(join(cacheDir, 'config'));
+    expect(saved()).toHaveLength(1);
+    const again = loadValidated(common, {}, repoRoot(), cacheDir);
+    expect(again.ok && again.value.config).toEqual(first.ok && first.value.config);
+    expect(saved()).toHaveLength(1);
+    // a hit still locates errors on demand (by parsing then)
+    expect(again.ok && again.value.locate(['experiments', 'a', 'matrix'])?.line).toBeGreaterThan(1);
+    loadValidated({ ...common, sets: ['experiments.a.model.width=4'] }, {}, repoRoot(), cacheDir);
+    loadValidated({ ...common, profile: 'quick' }, {}, repoRoot(), cacheDir);
+    expect(saved()).toHaveLength(3);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('evalEvery: 0', 'evalEvry: 0'));
+    const bad = loadValidated(common, {}, repoRoot(), cacheDir);
+    expect(bad.ok).toBe(false);
+    expect(saved()).toHaveLength(3); // invalid configs are never saved
+  });
+});
