@@ -160,7 +160,7 @@ describe('catapult usage and config errors', () => {
 
   it('an unknown target is a usage error with suggestions', async () => {
     const io = captureIo();
-    expect(await main(['plan', 'fig-c', '--config', join(__dirname, '../fixtures/cli/pipeline.yaml')], io)).toBe(2);
+    expect(await main(['plan', 'fig-c', '--config', join(__dirname, '../fixtures/cli/pipeline.yaml'), '--cache-dir', mkdtempSync(join(tmpdir(), 'catapult-c-'))], io)).toBe(2);
     expect(io.errText()).toContain('no figure, experiment or stage matches `fig-c`; did you mean `fig-a`');
   });
 
@@ -175,10 +175,10 @@ describe('catapult usage and config errors', () => {
   it('graph prints collapsed DOT and full Mermaid', async () => {
     const cfg = join(__dirname, '../fixtures/cli/pipeline.yaml');
     const dot = captureIo();
-    expect(await main(['graph', '--config', cfg], dot)).toBe(0);
+    expect(await main(['graph', '--config', cfg, '--cache-dir', mkdtempSync(join(tmpdir(), 'catapult-c-'))], dot)).toBe(0);
     expect(dot.outText()).toContain('"train:a" [label="train:a ×2"]');
     const mm = captureIo();
-    expect(await main(['graph', '--full', '--format', 'mermaid', '--config', cfg], mm)).toBe(0);
+    expect(await main(['graph', '--full', '--format', 'mermaid', '--config', cfg, '--cache-dir', mkdtempSync(join(tmpdir(), 'catapult-c-'))], mm)).toBe(0);
     expect(mm.outText()).toContain('train:a[eta=1.5,seed=0,variant=net]');
   });
 });
