@@ -12,7 +12,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { computeFingerprint, type Fingerprint } from '../src/cache/fingerprint.js';
+import type { Fingerprint } from '../src/cache/fingerprint.js';
+import { chainKeys } from '../src/graph/keys.js';
 import { FsCache } from '../src/cache/store.js';
 import type { JsonValue } from '../src/core/json.js';
 import type { StageImpl, StageInstance, StageKind } from '../src/core/stage.js';
@@ -51,19 +52,12 @@ function syntheticPlan(experiments: number): { instances: StageInstance[]; keys:
     plots.push(`plot:${x}`);
   }
   add('report:all', 'report', {}, plots);
-  const keys = new Map<string, { key: string; fingerprint: Fingerprint }>();
-  for (const inst of insts) {
-    keys.set(
-      inst.id,
-      computeFingerprint({
-        kind: inst.kind,
-        params: inst.params,
-        codeHash: `bench-${inst.kind}`,
-        depKeys: inst.deps.map((d) => keys.get(d)!.key),
-        runtime: { backend: 'cpu', packages: { '@tensorflow/tfjs': '4.22.0' } },
-      }),
-    );
-  }
+  const keys = chainKeys(insts, (inst) => ({
+    kind: inst.kind,
+    params: inst.params,
+    codeHash: `bench-${inst.kind}`,
+    runtime: { backend: 'cpu', packages: { '@tensorflow/tfjs': '4.22.0' } },
+  }));
   return { instances: insts, keys };
 }
 

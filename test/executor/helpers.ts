@@ -1,4 +1,4 @@
-import { computeFingerprint, type Fingerprint } from '../../src/cache/fingerprint.js';
+import { chainKeys } from '../../src/graph/keys.js';
 import type { JsonValue } from '../../src/core/json.js';
 import { err, ok, type Result } from '../../src/core/result.js';
 import type { ArtifactInput, ArtifactOutput, StageInstance, StageKind } from '../../src/core/stage.js';
@@ -21,23 +21,7 @@ export function instances(spec: Record<string, string[]>, kind: StageKind = 'tra
 
 /** Static keys, chained through dep keys, as the graph builder computes them. */
 export function planOf(insts: readonly StageInstance[], code = 'code-v1'): ExecutionPlan {
-  const byId = new Map(insts.map((i) => [i.id, i]));
-  const keys = new Map<string, { key: string; fingerprint: Fingerprint }>();
-  const visit = (id: string): string => {
-    const done = keys.get(id);
-    if (done) return done.key;
-    const inst = byId.get(id)!;
-    const k = computeFingerprint({
-      kind: inst.kind,
-      params: inst.params,
-      codeHash: code,
-      depKeys: inst.deps.map(visit),
-      runtime: { backend: null, packages: {} },
-    });
-    keys.set(id, k);
-    return k.key;
-  };
-  insts.forEach((i) => visit(i.id));
+  const keys = chainKeys(insts, (inst) => ({ kind: inst.kind, params: inst.params, codeHash: code, runtime: { backend: null, packages: {} } }));
   return { instances: insts, keys };
 }
 
