@@ -15,6 +15,7 @@ import { initModel, trainModel } from '../src/numerics/index.js';
 import { Rng } from '../src/numerics/rng.js';
 import type { DataArrays } from '../src/numerics/types.js';
 import { loadRealDataset } from '../src/data/real.js';
+import { generateSynthetic } from '../src/data/synthetic.js';
 
 export interface BenchResult {
   workload: string;
@@ -42,15 +43,11 @@ function fc2StepFlops(n: number, d: number, m: number, variant: Variant, gram: b
 
 /** W1: Zhu Fig. 3 NQM, 2000 GD steps at η = 1.5·(2/λ1(0)). */
 export async function benchW1(seed = 0): Promise<BenchResult> {
-  const n = 128;
-  const z = new Rng(seed, 'data/x').normal(n);
-  const x = new Float32Array(n);
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i < n / 2 ? -1 : 1;
-    x[i] = z[i]! + 2 * y[i]!;
-  }
-  const data: DataArrays = { inputShape: [1], nTrain: n, xTrain: x, yTrain: y, nTest: 0, xTest: new Float32Array(0), yTest: new Float32Array(0) };
+  // the same data as the pipeline's zhu-fig3 (dataset gauss-pm2)
+  const generated = generateSynthetic({ generator: 'gaussian-mixture', seed, params: { n: 128, dim: 1, mean: 2, std: 1 } });
+  if (!generated.ok) throw new Error(generated.error.message);
+  const data: DataArrays = generated.value;
+  const n = data.nTrain;
   const spec: ModelSpec = { arch: 'fc2', width: 5000, activation: 'relu' };
   const init = await initModel(spec, data, mse, seed);
   const lambda1 = init.lambda12![0];

@@ -5,6 +5,7 @@ import { initBackend } from '../../src/numerics/backend.js';
 import { buildNetwork } from '../../src/numerics/build.js';
 import { initModel, trainModel } from '../../src/numerics/index.js';
 import { Rng } from '../../src/numerics/rng.js';
+import { generateSynthetic } from '../../src/data/synthetic.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -47,17 +48,11 @@ describe("single-example NQM follows Zhu's dynamics equations (eq. 12)", () => {
   });
 });
 
-/** Zhu Fig. 3 data: 128 points, label −1 from N(−2,1), +1 from N(2,1). */
-function zhuFig3(seed: number): DataArrays {
-  const n = 128;
-  const z = new Rng(seed, 'data/x').normal(n);
-  const x = new Float32Array(n);
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i < n / 2 ? -1 : 1;
-    x[i] = z[i]! + 2 * y[i]!;
-  }
-  return { inputShape: [1], nTrain: n, xTrain: x, yTrain: y, nTest: 0, xTest: new Float32Array(0), yTest: new Float32Array(0) };
+/** Zhu Fig. 3 data from the pipeline's own generator: 128 points, label −1 from N(−2,1), +1 from N(2,1). */
+export function zhuFig3(seed: number): DataArrays {
+  const r = generateSynthetic({ generator: 'gaussian-mixture', seed, params: { n: 128, dim: 1, mean: 2, std: 1 } });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
 }
 
 describe('Zhu Fig. 3 setup: scientific sanity', () => {
