@@ -5,7 +5,7 @@ import { initBackend } from '../../../src/numerics/backend.js';
 import { activation } from '../../../src/numerics/ops.js';
 import { Rng } from '../../../src/numerics/rng.js';
 import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
-import { maxRel } from './compare.js';
+import { gramFc2, maxRel } from './compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -15,22 +15,8 @@ const n = 10;
 const d = 30;
 const m = 40;
 
-function model(variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel {
-  const r = new Rng(5, 'init');
-  return new TwoLayerModel({
-    kind: 'fc2',
-    act: activation('homogeneous', [1.3, -0.2]),
-    variant,
-    w0: r.fork('W1').normal32(d * m),
-    fan: d,
-    width: m,
-    v0: r.fork('v').normal32(m),
-    positions: 1,
-    rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
-    gramX: x,
-    fast,
-  });
-}
+const model = (variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel =>
+  gramFc2({ act: 'homogeneous', slopes: [1.3, -0.2], variant, seed: 5, d, m }, x, fast);
 
 
 describe('fused Gram-matrix kernel equals the tensor Gram path (homogeneous σ)', () => {
@@ -69,22 +55,9 @@ describe('fused Gram-matrix kernel equals the tensor Gram path (homogeneous σ)'
 });
 
 describe('fused Gram-matrix kernel with smooth σ equals the tensor Gram path', () => {
-  const mk = (act: 'tanh' | 'swish', variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel => {
-    const r = new Rng(5, 'init');
-    return new TwoLayerModel({
-      kind: 'fc2',
-      act: activation(act),
-      variant,
-      w0: r.fork('W1').normal32(d * m),
-      fan: d,
-      width: m,
-      v0: r.fork('v').normal32(m),
-      positions: 1,
-      rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
-      gramX: x,
-      fast,
-    });
-  };
+  const mk = (act: 'tanh' | 'swish', variant: Variant, x: tf.Tensor2D, fast: boolean): TwoLayerModel =>
+    gramFc2({ act, variant, seed: 5, d, m }, x, fast);
+
   for (const act of ['tanh', 'swish'] as const) {
     for (const variant of ['net', 'quad'] as const) {
       it(`${act} ${variant}`, () => {

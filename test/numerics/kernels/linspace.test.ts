@@ -6,7 +6,7 @@ import { LinSpace } from '../../../src/numerics/kernels/linspace.js';
 import { activation } from '../../../src/numerics/ops.js';
 import { Rng } from '../../../src/numerics/rng.js';
 import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
-import { maxRel, rel } from './compare.js';
+import { gramFc2, maxRel, rel } from './compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -79,22 +79,8 @@ describe('LinSpace: GD on a linear model in example space', () => {
 const n = 10;
 const d = 30;
 const m = 40;
-function model(act: ActivationName, x: tf.Tensor2D, fast: boolean, slopes?: [number, number]): TwoLayerModel {
-  const r = new Rng(11, 'init');
-  return new TwoLayerModel({
-    kind: 'fc2',
-    act: activation(act, slopes),
-    variant: 'lin',
-    w0: r.fork('W1').normal32(d * m),
-    fan: d,
-    width: m,
-    v0: r.fork('v').normal32(m),
-    positions: 1,
-    rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
-    gramX: x,
-    fast,
-  });
-}
+const model = (act: ActivationName, x: tf.Tensor2D, fast: boolean, slopes?: [number, number]): TwoLayerModel =>
+  gramFc2({ act, ...(slopes ? { slopes } : {}), variant: 'lin', seed: 11, d, m }, x, fast);
 
 describe('two-layer FC lin in example space equals the tensor Gram path', () => {
   for (const [act, slopes] of [['relu', undefined], ['homogeneous', [1.3, -0.2]], ['tanh', undefined], ['swish', undefined]] as const) {
