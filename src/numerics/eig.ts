@@ -5,6 +5,7 @@
  * thousand, the answer must not depend on the backend's float32 kernels, and
  * tfjs has no eigensolver.
  */
+import { matvec } from './linalg/dense.js';
 import { symEig } from './linalg/eigen.js';
 
 /** All eigenvalues of a symmetric n×n matrix (row-major), ascending (cyclic Jacobi, see linalg/eigen.ts). */
@@ -107,16 +108,7 @@ export function denseLambdaMax(a: ArrayLike<number>, n: number): number {
     return ev[n - 1] ?? 0;
   }
   const A = Float64Array.from(a as ArrayLike<number>);
-  return lanczosMax((x) => {
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      const row = i * n;
-      for (let j = 0; j < n; j++) s += A[row + j]! * x[j]!;
-      y[i] = s;
-    }
-    return y;
-  }, n);
+  return lanczosMax((x) => matvec(A, x, n, n), n);
 }
 
 /** Rayleigh quotient pᵀKp/‖p‖² (0 when p = 0); Zhu's λ1/λ2 along p1/p2. */

@@ -22,6 +22,7 @@
  *  - `table1-upper`   the Table 1 row of this model when D = 1
  */
 import type { ModelSpec } from '../../config/types.js';
+import { matvec } from '../linalg/dense.js';
 import { lanczosExtremes, symTop } from '../linalg/eigen.js';
 import { type QuadraticFeatures, phiAt, psiAt } from '../quadratic/features.js';
 
@@ -78,16 +79,7 @@ function lambdaMaxSquare(psi: Float64Array, n: number): number {
   return Math.max(r.max * r.max, r.min * r.min);
 }
 
-function symMatvec(a: Float64Array, v: Float64Array, n: number): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const o = i * n;
-    for (let j = 0; j < n; j++) s += a[o + j]! * v[j]!;
-    y[i] = s;
-  }
-  return y;
-}
+const symMatvec = (a: Float64Array, v: Float64Array, n: number): Float64Array => matvec(a, v, n, n);
 
 /** Quadratic-model bounds (eqs. 60, 77, 138, 154, 163). */
 export function quadraticBounds(state: QuadraticBoundsState): Record<string, number> {
