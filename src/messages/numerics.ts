@@ -25,3 +25,13 @@ export const badInputShape = (arch: string, shape: number[]): string =>
   `architecture '${arch}' cannot take inputs of shape [${shape.join(', ')}]`;
 
 export const sgdNeedsBatch = (): string => `optimizer 'sgd' needs a positive 'batch' size`;
+
+export const ortDisabled = (variable: string): string => `onnxruntime disabled by ${variable}=0`;
+
+export const ortUnavailable = (cause: string): string => `onnxruntime-node could not be loaded (the tfjs path runs instead): ${cause}`;
+
+export const ortActivationUnsupported = (name: string): string =>
+  `activation '${name}' has no onnxruntime graph (the tfjs Gram engine runs instead)`;
+
+export const ortBadThreads = (value: string): string =>
+  `CATAPULT_ORT_THREADS='${value}' is not a positive integer; using os.availableParallelism()`;

@@ -42,6 +42,8 @@ import { type Activation, mm, mv, vm } from './ops.js';
 import { denseLambdaMax } from './eig.js';
 import { Rank1Fc2 } from './kernels/rank1.js';
 import { GramFc2 } from './kernels/gram.js';
+import { OrtGramFc2, type OrtOtherSet } from './kernels/gram-ort.js';
+import { loadOrt } from './ort/runtime.js';
 import { LinSpace } from './kernels/linspace.js';
 import { digest, preactMemo } from './kernels/memo.js';
 
@@ -68,6 +70,12 @@ export interface TwoLayerConfig {
    * tensor path (tests and benchmarks compare the two).
    */
   fast?: boolean;
+  /**
+   * Run the Gram fast path on onnxruntime (kernels/gram-ort.ts) when it
+   * loads (default true; CATAPULT_ORT=0 switches it off): false keeps the
+   * engine in the tfjs heap (kernels/gram.ts), which tests compare against.
+   */
+  ort?: boolean;
 }
 
 interface XCache {
@@ -94,6 +102,8 @@ interface OtherX {
   /** a0T as a kept tensor, made on first use by the Gram engine. */
   a0Tt?: tf.Tensor2D;
   gxT: tf.Tensor2D;
+  /** The same constants on the host, for the onnxruntime engine (also its cache key for this set). */
+  host: OrtOtherSet;
   /** lin in example space: f0 on x and K0(X, x) [n, nx]. */
   lin?: { f0: Float64Array; kxT: Float32Array };
 }
@@ -160,8 +170,8 @@ export class TwoLayerModel implements TrainableModel {
    * before host work; set whenever `variables` is handed out).
    */
   private readonly rank1: Rank1Fc2 | null;
-  /** Fast path of the Gram-matrix mode with a piecewise-linear σ (kernels/gram.ts), built on first step; same mirroring. */
-  private gram: GramFc2 | null = null;
+  /** Fast path of the Gram-matrix mode (kernels/gram.ts or, when it loads, kernels/gram-ort.ts), built on first step; same mirroring. */
+  private gram: GramEngine | null = null;
   private readonly gramFast: boolean;
   /** `lin` in Gram mode runs in example space (O(n²) per step) until the variables are handed out. */
   private lin: LinConsts | null = null;
@@ -304,7 +314,7 @@ export class TwoLayerModel implements TrainableModel {
       t.dispose();
       return a;
     });
-    const o: OtherX = { nx, a0T, gxT: tf.keep(tf.tensor2d(gx, [gramX.shape[0], nx])) };
+    const o: OtherX = { nx, a0T, gxT: tf.keep(tf.tensor2d(gx, [gramX.shape[0], nx])), host: { nx, a0T, gxT: gx } };
     this.others.set(x, o);
     return o;
   }
@@ -387,13 +397,16 @@ export class TwoLayerModel implements TrainableModel {
   }
 
   /** The Gram fast path's engine, built on first use and reloaded when the variables may have changed. */
-  private pullGram(): GramFc2 {
+  private pullGram(): GramEngine {
     if (!this.gram) {
       const gramX = this.gramX!;
       const a0T = this.a0T(gramX);
       const n = gramX.shape[0];
       const m = this.cfg.width;
-      this.gram = new GramFc2({ variant: this.cfg.variant, act: this.cfg.act, n, m, a0T, v0: this.cfg.v0, G: this.Gs! });
+      const cfg = { variant: this.cfg.variant, act: this.cfg.act, n, m, a0T, v0: this.cfg.v0 };
+      const rt = (this.cfg.ort ?? true) ? loadOrt() : null;
+      const ort = rt?.ok ? OrtGramFc2.create(rt.value, { ...cfg, G: this.Gs!.dataSync() as Float32Array }) : null;
+      this.gram = ort?.ok ? ortEngine(ort.value, n, m) : tfEngine(new GramFc2({ ...cfg, G: this.Gs! }));
       this.hostStale = true;
     }
     const g = this.gram;
@@ -402,6 +415,11 @@ export class TwoLayerModel implements TrainableModel {
       this.hostStale = false;
     }
     return g;
+  }
+
+  /** Which engine runs the Gram fast path ('onnxruntime' or 'tfjs'), or null before its first use / off the fast path. */
+  get gramEngine(): 'onnxruntime' | 'tfjs' | null {
+    return this.gram?.kind ?? null;
   }
 
   get gramMode(): boolean {
@@ -516,9 +534,7 @@ export class TwoLayerModel implements TrainableModel {
     if (this.gramFast) {
       const g = this.pullGram();
       if (x === this.gramX) return tf.tensor1d(g.outputs());
-      const o = this.other(x);
-      o.a0Tt ??= tf.keep(tf.tensor2d(o.a0T, [this.cfg.width, o.nx]));
-      return tf.tensor1d(g.outputsAt(o.a0Tt, o.gxT));
+      return tf.tensor1d(g.outputsAt(this.other(x), this.cfg.width));
     }
     this.flush();
     const { a0, a1, e } = this.preacts(x);
@@ -660,4 +676,57 @@ export class TwoLayerModel implements TrainableModel {
     if (this.C) this.C.dispose();
     if (this.Gs) this.Gs.dispose();
   }
+}
+
+/** The Gram fast path as TwoLayerModel drives it, whichever engine runs it (state row-major [n, m] in tensors). */
+interface GramEngine {
+  readonly kind: 'onnxruntime' | 'tfjs';
+  load(A1: tf.Tensor, C: tf.Tensor, v: tf.Tensor): void;
+  /** New tensors, the caller's to dispose. */
+  state(): { A1: tf.Tensor2D; C: tf.Tensor2D; v: tf.Tensor1D };
+  outputs(): Float32Array;
+  outputsAt(o: OtherX, m: number): Float32Array;
+  step(y: ArrayLike<number>, eta: number, c: number): number;
+  dispose(): void;
+}
+
+function tfEngine(g: GramFc2): GramEngine {
+  return {
+    kind: 'tfjs',
+    load: (A1, C, v) => g.load(A1, C, v),
+    state: () => g.state(),
+    outputs: () => g.outputs(),
+    outputsAt: (o, m) => {
+      o.a0Tt ??= tf.keep(tf.tensor2d(o.a0T, [m, o.nx]));
+      return g.outputsAt(o.a0Tt, o.gxT);
+    },
+    step: (y, eta, c) => g.step(y, eta, c),
+    dispose: () => g.dispose(),
+  };
+}
+
+function ortEngine(g: OrtGramFc2, n: number, m: number): GramEngine {
+  /** Unit-major host copy [m, n] of a row-major [n, m] tensor. */
+  const hostT = (t: tf.Tensor): Float32Array => {
+    const tt = tf.transpose(t);
+    const a = tt.dataSync() as Float32Array;
+    tt.dispose();
+    return a;
+  };
+  return {
+    kind: 'onnxruntime',
+    load: (A1, C, v) => g.load(hostT(A1), hostT(C), v.dataSync()),
+    state: () => {
+      const s = g.state();
+      return tf.tidy(() => ({
+        A1: tf.transpose(tf.tensor2d(s.A1T, [m, n])) as tf.Tensor2D,
+        C: tf.transpose(tf.tensor2d(s.CT, [m, n])) as tf.Tensor2D,
+        v: tf.tensor1d(s.v),
+      }));
+    },
+    outputs: () => g.outputs(),
+    outputsAt: (o) => g.outputsAt(o.host),
+    step: (y, eta, c) => g.step(y, eta, c),
+    dispose: () => g.dispose(),
+  };
 }

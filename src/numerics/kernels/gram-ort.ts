@@ -1,0 +1,382 @@
+/**
+ * The Gram-matrix GD step of the two-layer FC (./gram.ts) run by
+ * onnxruntime (../ort/runtime.ts), with the whole engine state in host
+ * Float32Arrays.
+ *
+ * Why: on wasm the step is matMul-bound (dAᵀ·G, 5000×256×256, and every
+ * test evaluation Cᵀ·G_xᵀ, 5000×256×2000) at ~19 GFLOPS, single-threaded;
+ * onnxruntime's MLAS runs the same products at ~110 GFLOPS on two cores.
+ * To keep the data crossing between heaps from eating that gain, nothing
+ * lives in the tfjs heap: each step is ONE session run of a small graph
+ * (forward, residual, dA, both updates) whose inputs are the host arrays
+ * (onnxruntime wraps them without copying) and whose outputs are written
+ * into the engine's second set of state buffers (swapped after the run).
+ *
+ * Same formulas and layout as ./gram.ts (unit-major [m, n]; v a column
+ * [m, 1]; q = 1/√m; ρ = η·q·2c(f − y) as a row [1, n]):
+ *
+ *   net:  f = q vᵀσ(A0 + A1),                 dA = σ'(A) ⊙ (v ρ),                    dv = σ(A) ρᵀ
+ *   lin:  f = q (vᵀh0 + v0ᵀ(s1 ⊙ A1)),        dA = s1 ⊙ (v0 ρ),                      dv = h0 ρᵀ
+ *   quad: f = q (vᵀ(h0 + s1⊙A1) + ½ v0ᵀ(s2⊙A1²)),
+ *                                             dA = s1 ⊙ (v ρ) + (s2⊙A1) ⊙ (v0 ρ),    dv = (h0 + s1⊙A1) ρᵀ
+ *
+ * then C ← C + dA, A1 ← A1 − dA·G (one Gemm with A1 as its bias), v ← v − dv.
+ * The order-0 constants h0 = σ(A0), s1 = σ'(A0), s2 = σ''(A0) of lin/quad
+ * are computed once on the host (per input set); net's σ runs in the graph
+ * (ReLU, the homogeneous family, identity, tanh, swish).
+ */
+import type { Variant } from '../../config/types.js';
+import { type Result, ok, err } from '../../core/result.js';
+import { ortActivationUnsupported } from '../../messages/numerics.js';
+import type { Activation } from '../ops.js';
+import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from '../ort/onnx.js';
+import type { OrtArray, OrtRuntime, OrtSession } from '../ort/runtime.js';
+
+export interface OrtGramConfig {
+  variant: Variant;
+  act: Activation;
+  n: number;
+  m: number;
+  /** Pre-activations at w0 on the bound training inputs, unit-major [m, n] (not copied: keep it unchanged). */
+  a0T: Float32Array;
+  v0: Float32Array;
+  /** G = XXᵀ/d [n, n] (symmetric). */
+  G: Float32Array;
+}
+
+export interface OrtGramFailure {
+  reason: 'activation-unsupported';
+  message: string;
+}
+
+/** Order-0 constants of the jets at some pre-activations, unit-major [m, nx]. */
+interface Order0 {
+  h0: Float32Array;
+  s1: Float32Array;
+  s2: Float32Array | null;
+}
+
+/** An input set other than the training set (a test set): its constants, kept while the caller keeps the key. */
+export interface OrtOtherSet {
+  nx: number;
+  /** Pre-activations at w0, unit-major [m, nx]. */
+  a0T: Float32Array;
+  /** G_xᵀ = X·X_xᵀ/d [n, nx]. */
+  gxT: Float32Array;
+}
+
+/** Whether σ has an in-graph form (needed by `net`; lin/quad use host constants for any σ). */
+function graphActivation(act: Activation): boolean {
+  return act.slopes !== null || act.name === 'tanh' || act.name === 'swish';
+}
+
+/** A tiny graph builder: fresh names for intermediates, scalar constants as initializers. */
+class Builder {
+  readonly nodes: OnnxNode[] = [];
+  private readonly consts = new Map<number, string>();
+  private k = 0;
+
+  op(op: string, inputs: string[], attrs?: OnnxNode['attrs'], out?: string): string {
+    const o = out ?? `t${this.k++}`;
+    this.nodes.push({ op, inputs, outputs: [o], ...(attrs ? { attrs } : {}) });
+    return o;
+  }
+
+  c(value: number): string {
+    let name = this.consts.get(value);
+    if (!name) {
+      name = `c${this.consts.size}`;
+      this.consts.set(value, name);
+    }
+    return name;
+  }
+
+  graph(inputs: OnnxGraph['inputs'], outputs: OnnxGraph['outputs']): OnnxGraph {
+    const initializers = [...this.consts].map(([v, name]) => ({ name, dims: [], data: Float32Array.of(v) }));
+    return { nodes: this.nodes, inputs, outputs, initializers };
+  }
+}
+
+/** σ(A) and σ'(A) as graph nodes. */
+function actNodes(b: Builder, act: Activation, A: string): { h: string; d: string } {
+  if (act.slopes) {
+    const [ap, am] = act.slopes;
+    if (ap === 1 && am === 1) return { h: A, d: b.op('Add', [b.op('Mul', [A, b.c(0)]), b.c(1)]) };
+    // x ≥ 0 → a₊ (σ'(0) = a₊, as in ops.ts's mask)
+    const mask = b.op('Cast', [b.op('GreaterOrEqual', [A, b.c(0)])], { to: 1 });
+    if (ap === 1 && am === 0) return { h: b.op('Relu', [A]), d: mask };
+    const d = b.op('Add', [b.op('Mul', [mask, b.c(ap - am)]), b.c(am)]);
+    return { h: b.op('Mul', [d, A]), d };
+  }
+  if (act.name === 'tanh') {
+    const h = b.op('Tanh', [A]);
+    return { h, d: b.op('Sub', [b.c(1), b.op('Mul', [h, h])]) };
+  }
+  // swish: h = A·s, σ' = s + h(1 − s)
+  const s = b.op('Sigmoid', [A]);
+  const h = b.op('Mul', [A, s]);
+  return { h, d: b.op('Add', [s, b.op('Mul', [h, b.op('Sub', [b.c(1), s])])]) };
+}
+
+/**
+ * Forward nodes: f [1, nx] from A1 (and the variant's constants), plus what
+ * the backward pass needs.
+ */
+function forwardNodes(
+  b: Builder,
+  variant: Variant,
+  act: Activation,
+  hasS2: boolean,
+  q: number,
+  A1: string,
+  A: string | null,
+): { f: string; h: string; d: string | null; s2a1: string | null } {
+  const vT = b.op('Transpose', ['v'], { perm: [1, 0] });
+  if (variant === 'net') {
+    const { h, d } = actNodes(b, act, A ?? b.op('Add', ['a0', A1]));
+    return { f: b.op('Mul', [b.op('MatMul', [vT, h]), b.c(q)]), h, d, s2a1: null };
+  }
+  const v0T = b.op('Transpose', ['v0'], { perm: [1, 0] });
+  const s1a1 = b.op('Mul', ['s1', A1]);
+  if (variant === 'lin') {
+    const f = b.op('Add', [b.op('MatMul', [vT, 'h0']), b.op('MatMul', [v0T, s1a1])]);
+    return { f: b.op('Mul', [f, b.c(q)]), h: 'h0', d: null, s2a1: null };
+  }
+  const h = b.op('Add', ['h0', s1a1]);
+  let f = b.op('MatMul', [vT, h]);
+  let s2a1: string | null = null;
+  if (hasS2) {
+    s2a1 = b.op('Mul', ['s2', A1]);
+    f = b.op('Add', [f, b.op('Mul', [b.op('MatMul', [v0T, b.op('Mul', [s2a1, A1])]), b.c(0.5)])]);
+  }
+  return { f: b.op('Mul', [f, b.c(q)]), h, d: null, s2a1 };
+}
+
+/** Graph inputs holding the variant's constants, for `nx` columns. */
+function constInputs(variant: Variant, hasS2: boolean, m: number, nx: number | string): OnnxGraph['inputs'] {
+  if (variant === 'net') return [{ name: 'a0', dims: [m, nx] }];
+  return [
+    { name: 'v0', dims: [m, 1] },
+    { name: 'h0', dims: [m, nx] },
+    { name: 's1', dims: [m, nx] },
+    ...(hasS2 ? [{ name: 's2', dims: [m, nx] }] : []),
+  ];
+}
+
+function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number): OnnxGraph {
+  const b = new Builder();
+  const q = 1 / Math.sqrt(m);
+  const fw = forwardNodes(b, variant, act, hasS2, q, 'A1', null);
+  b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
+  const rho = b.op('Mul', [b.op('Sub', [fw.f, 'y']), 'k']);
+  let dA: string;
+  if (variant === 'net') dA = b.op('Mul', [fw.d!, b.op('Mul', ['v', rho])]);
+  else if (variant === 'lin') dA = b.op('Mul', ['s1', b.op('Mul', ['v0', rho])]);
+  else {
+    dA = b.op('Mul', ['s1', b.op('Mul', ['v', rho])]);
+    if (fw.s2a1) dA = b.op('Add', [dA, b.op('Mul', [fw.s2a1, b.op('Mul', ['v0', rho])])]);
+  }
+  const dv = b.op('MatMul', [fw.h, b.op('Transpose', [rho], { perm: [1, 0] })]);
+  b.op('Gemm', [dA, 'G', 'A1'], { alpha: { f: -1 }, beta: { f: 1 } }, 'A1n');
+  b.op('Add', ['C', dA], undefined, 'Cn');
+  b.op('Sub', ['v', dv], undefined, 'vn');
+  return b.graph(
+    [
+      { name: 'A1', dims: [m, n] },
+      { name: 'C', dims: [m, n] },
+      { name: 'v', dims: [m, 1] },
+      { name: 'G', dims: [n, n] },
+      { name: 'y', dims: [1, n] },
+      { name: 'k', dims: [1] },
+      ...constInputs(variant, hasS2, m, n),
+    ],
+    [
+      { name: 'A1n', dims: [m, n] },
+      { name: 'Cn', dims: [m, n] },
+      { name: 'vn', dims: [m, 1] },
+      { name: 'f', dims: [1, n] },
+    ],
+  );
+}
+
+/** Outputs on the training inputs (A1 given) or, with `other`, on another set (A1 = −C·G_xᵀ). */
+function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, other: boolean): OnnxGraph {
+  const b = new Builder();
+  const q = 1 / Math.sqrt(m);
+  const nx = other ? 'nx' : n;
+  let A1 = 'A1';
+  let A: string | null = null;
+  if (other) {
+    // net: A = a0 − C·G_xᵀ in one Gemm (a0 as the bias); else A1 = −C·G_xᵀ
+    if (variant === 'net') A = b.op('Gemm', ['C', 'gxT', 'a0'], { alpha: { f: -1 }, beta: { f: 1 } });
+    else A1 = b.op('Gemm', ['C', 'gxT'], { alpha: { f: -1 } });
+  }
+  const fw = forwardNodes(b, variant, act, hasS2, q, A1, A);
+  b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
+  const state = other
+    ? [
+        { name: 'C', dims: [m, n] },
+        { name: 'gxT', dims: [n, nx] },
+      ]
+    : [{ name: 'A1', dims: [m, n] }];
+  return b.graph([...state, { name: 'v', dims: [m, 1] }, ...constInputs(variant, hasS2, m, nx)], [{ name: 'f', dims: [1, nx] }]);
+}
+
+/** h0, s1, s2 at pre-activations a0 (any σ, on the host, once per input set). */
+function order0(act: Activation, a0: Float32Array, withS2: boolean): Order0 {
+  const s = act.scalar;
+  const h0 = new Float32Array(a0.length);
+  const s1 = new Float32Array(a0.length);
+  const s2 = withS2 ? new Float32Array(a0.length) : null;
+  for (let i = 0; i < a0.length; i++) {
+    const a = a0[i]!;
+    h0[i] = s.f(a);
+    s1[i] = s.d1(a);
+    if (s2) s2[i] = s.d2(a);
+  }
+  return { h0, s1, s2 };
+}
+
+/** Double-buffered state: `cur` is read by a step, `next` written, then they swap. */
+interface State {
+  A1: Float32Array;
+  C: Float32Array;
+  v: Float32Array;
+}
+
+export class OrtGramFc2 {
+  private cur: State;
+  private next: State;
+  private readonly f: Float32Array;
+  private readonly o0: Order0 | null;
+  private readonly hasS2: boolean;
+  private readonly stepS: OrtSession;
+  private readonly fwdS: OrtSession;
+  private otherS: OrtSession | null = null;
+  private readonly others = new WeakMap<OrtOtherSet, Order0>();
+  private readonly k = new Float32Array(1);
+  private readonly yRow: Float32Array;
+
+  /** The engine, or a failure when σ has no graph form (the caller then uses ./gram.ts). */
+  static create(rt: OrtRuntime, cfg: OrtGramConfig): Result<OrtGramFc2, OrtGramFailure> {
+    if (cfg.variant === 'net' && !graphActivation(cfg.act)) {
+      return err({ reason: 'activation-unsupported', message: ortActivationUnsupported(cfg.act.name) });
+    }
+    return ok(new OrtGramFc2(rt, cfg));
+  }
+
+  private constructor(
+    private readonly rt: OrtRuntime,
+    private readonly cfg: OrtGramConfig,
+  ) {
+    const { n, m, variant, act } = cfg;
+    const fresh = (): State => ({ A1: new Float32Array(m * n), C: new Float32Array(m * n), v: Float32Array.from(cfg.v0) });
+    this.cur = fresh();
+    this.next = fresh();
+    this.f = new Float32Array(n);
+    this.yRow = new Float32Array(n);
+    this.hasS2 = variant === 'quad' && act.d2 !== null;
+    this.o0 = variant === 'net' ? null : order0(act, cfg.a0T, this.hasS2);
+    this.stepS = rt.session(encodeOnnxModel(stepGraph(variant, act, this.hasS2, n, m)));
+    this.fwdS = rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, false)));
+  }
+
+  private consts(a0T: Float32Array, o0: Order0 | null, nx: number): Record<string, OrtArray> {
+    const { m } = this.cfg;
+    if (!o0) return { a0: { data: a0T, dims: [m, nx] } };
+    const out: Record<string, OrtArray> = {
+      v0: { data: this.cfg.v0, dims: [m, 1] },
+      h0: { data: o0.h0, dims: [m, nx] },
+      s1: { data: o0.s1, dims: [m, nx] },
+    };
+    if (this.hasS2) out.s2 = { data: o0.s2!, dims: [m, nx] };
+    return out;
+  }
+
+  /** Replace the state: A1 and C unit-major [m, n], v [m] (copied). */
+  load(A1T: ArrayLike<number>, CT: ArrayLike<number>, v: ArrayLike<number>): void {
+    this.cur.A1.set(A1T);
+    this.cur.C.set(CT);
+    this.cur.v.set(v);
+  }
+
+  /** The state (copies): A1 and C unit-major [m, n], v [m]. */
+  state(): { A1T: Float32Array; CT: Float32Array; v: Float32Array } {
+    return { A1T: this.cur.A1.slice(), CT: this.cur.C.slice(), v: this.cur.v.slice() };
+  }
+
+  /** Outputs on the bound training inputs. */
+  outputs(): Float32Array {
+    const { n, m } = this.cfg;
+    const f = new Float32Array(n);
+    this.fwdS.run(
+      { A1: { data: this.cur.A1, dims: [m, n] }, v: { data: this.cur.v, dims: [m, 1] }, ...this.consts(this.cfg.a0T, this.o0, n) },
+      { f: { data: f, dims: [1, n] } },
+    );
+    return f;
+  }
+
+  /** Outputs on another input set (A1_x = −G_x C); its order-0 constants are kept while `x` is referenced. */
+  outputsAt(x: OrtOtherSet): Float32Array {
+    const { n, m, variant, act } = this.cfg;
+    let o0: Order0 | null = null;
+    if (variant !== 'net') {
+      o0 = this.others.get(x) ?? null;
+      if (!o0) {
+        o0 = order0(act, x.a0T, this.hasS2);
+        this.others.set(x, o0);
+      }
+    }
+    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true)));
+    const f = new Float32Array(x.nx);
+    this.otherS.run(
+      {
+        C: { data: this.cur.C, dims: [m, n] },
+        gxT: { data: x.gxT, dims: [n, x.nx] },
+        v: { data: this.cur.v, dims: [m, 1] },
+        ...this.consts(x.a0T, o0, x.nx),
+      },
+      { f: { data: f, dims: [1, x.nx] } },
+    );
+    return f;
+  }
+
+  /** One GD step on L = c·Σ(f − y)²; returns L before the step. */
+  step(y: ArrayLike<number>, eta: number, c: number): number {
+    const { n, m } = this.cfg;
+    this.k[0] = (eta * 2 * c) / Math.sqrt(m);
+    for (let i = 0; i < n; i++) this.yRow[i] = y[i]!;
+    const { cur, next } = this;
+    this.stepS.run(
+      {
+        A1: { data: cur.A1, dims: [m, n] },
+        C: { data: cur.C, dims: [m, n] },
+        v: { data: cur.v, dims: [m, 1] },
+        G: { data: this.cfg.G, dims: [n, n] },
+        y: { data: this.yRow, dims: [1, n] },
+        k: { data: this.k, dims: [1] },
+        ...this.consts(this.cfg.a0T, this.o0, n),
+      },
+      {
+        A1n: { data: next.A1, dims: [m, n] },
+        Cn: { data: next.C, dims: [m, n] },
+        vn: { data: next.v, dims: [m, 1] },
+        f: { data: this.f, dims: [1, n] },
+      },
+    );
+    this.cur = next;
+    this.next = cur;
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const r = this.f[i]! - y[i]!;
+      loss += r * r;
+    }
+    return c * loss;
+  }
+
+  dispose(): void {
+    this.stepS.dispose();
+    this.fwdS.dispose();
+    this.otherS?.dispose();
+  }
+}
