@@ -5,8 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
-import type { BackendName } from '../config/types.js';
+import type { BackendName, ExecutorName } from '../config/types.js';
+import { parseSlurmOpt } from '../executor/slurm/settings.js';
 import { cliMessages } from '../messages/cli.js';
+import { slurmMessages } from '../messages/slurm.js';
 
 export interface CommonOptions {
   config: string;
@@ -32,6 +34,11 @@ export interface ParsedArgs {
     format: 'dot' | 'mermaid';
     out: string | null;
     compare: string | null;
+    executor: ExecutorName | null;
+    partition: string | null;
+    slurmOpts: string[];
+    /** `exec --index N` (default: $SLURM_ARRAY_TASK_ID, else 0). */
+    index: number | null;
   };
 }
 
@@ -53,6 +60,10 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   compare: { type: 'string' },
+  executor: { type: 'string' },
+  partition: { type: 'string' },
+  'slurm-opt': { type: 'string', multiple: true },
+  index: { type: 'string' },
 } as const;
 
 export function parseCommandArgs(command: string, argv: readonly string[]): Result<ParsedArgs, string> {
@@ -70,6 +81,17 @@ export function parseCommandArgs(command: string, argv: readonly string[]): Resu
   }
   if (v.backend !== undefined && !['auto', 'wasm', 'cpu', 'node'].includes(v.backend)) {
     return err(cliMessages.badOption(cliMessages.badBackend(v.backend), command));
+  }
+  if (v.executor !== undefined && v.executor !== 'local' && v.executor !== 'slurm') {
+    return err(cliMessages.badOption(cliMessages.badExecutor(v.executor), command));
+  }
+  for (const o of v['slurm-opt'] ?? []) {
+    if (!parseSlurmOpt(o)) return err(cliMessages.badOption(cliMessages.badSlurmOpt(o), command));
+  }
+  let index: number | null = null;
+  if (v.index !== undefined) {
+    index = Number(v.index);
+    if (!Number.isInteger(index) || index < 0) return err(cliMessages.badOption(slurmMessages.badIndex(v.index), command));
   }
   if (v.format !== undefined && v.format !== 'dot' && v.format !== 'mermaid') {
     return err(cliMessages.badOption(`--format must be dot or mermaid, got \`${v.format}\``, command));
@@ -96,6 +118,10 @@ export function parseCommandArgs(command: string, argv: readonly string[]): Resu
       format: (v.format as 'dot' | 'mermaid' | undefined) ?? 'dot',
       out: v.out ?? null,
       compare: v.compare ?? null,
+      executor: (v.executor as ExecutorName | undefined) ?? null,
+      partition: v.partition ?? null,
+      slurmOpts: v['slurm-opt'] ?? [],
+      index,
     },
   });
 }

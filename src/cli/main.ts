@@ -6,13 +6,15 @@
  *  2. graph/     matrix expansion → StageInstance DAG → static keys (SHA-256 of
  *                params, stage source, dep keys, backend, package versions)
  *  3. executor/  cache hits are verified and reused; the rest runs in worker
- *                threads (one tfjs backend each), keep-going, Ctrl-C safe
+ *                threads (one tfjs backend each) or as Slurm jobs writing to a
+ *                shared cache (`exec` is the node side), keep-going, Ctrl-C safe
  *  4. stages/    dataset → init → train → metrics → plot / claims
  *  5. report/    Vega-Lite charts, claims and provenance → reports/index.html
  */
 import { levenshtein } from '../config/suggest.js';
 import { cliMessages, EXIT, HELP } from '../messages/cli.js';
 import { parseCommandArgs, type ParsedArgs } from './args.js';
+import { cmdExec } from './commands/exec.js';
 import { cmdExplain } from './commands/explain.js';
 import { cmdGc } from './commands/gc.js';
 import { cmdGraph } from './commands/graph.js';
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<number>> = 
   graph: cmdGraph,
   gc: cmdGc,
   report: cmdReport,
+  exec: cmdExec,
 };
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {

@@ -23,6 +23,9 @@ import type { ChecksumTable } from '../data/types.js';
 import type { CommonOptions } from './args.js';
 import { NUMERIC_PACKAGES, repoRoot, resolveBackend, versions } from './runtime.js';
 
+/** Environment variable naming the cache directory (below --cache-dir, above execution.cacheDir). */
+export const CACHE_DIR_ENV = 'CATAPULT_CACHE_DIR';
+
 export interface Session {
   /** The catapult checkout (stage sources are hashed from here). */
   readonly repoRoot: string;
@@ -51,10 +54,15 @@ export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = proc
   const configFile = resolve(common.config);
   const root = repoRoot();
   const projectDir = dirname(configFile);
-  const cacheDir = resolve(common.cacheDir ?? resolve(projectDir, 'cache'));
-  const loaded = loadValidated(common, env, root, cacheDir);
+  // --cache-dir, then env CATAPULT_CACHE_DIR, then execution.cacheDir, then cache/ beside the file;
+  // the validated-config memo lives in the first-known one (the config is not read yet).
+  const given = common.cacheDir ?? env[CACHE_DIR_ENV] ?? null;
+  const memoDir = resolve(given ?? resolve(projectDir, 'cache'));
+  const loaded = loadValidated(common, env, root, memoDir);
   if (!loaded.ok) return err({ exit: EXIT.config, message: formatConfigFailures(loaded.error, { color: useColor() }) });
   const config = loaded.value.config;
+  const configured = config.execution?.cacheDir;
+  const cacheDir = given === null && configured !== undefined ? resolve(projectDir, configured) : memoDir;
   const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
   const numericPackages = versions(NUMERIC_PACKAGES, root);
   const graph = buildGraph(config, { datasetParams: datasetParamsFor(root) });

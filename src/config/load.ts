@@ -87,7 +87,7 @@ export const DEFAULTS = {
 
 export const DATA_ROOT_ENV = 'CATAPULT_DATA_ROOT';
 
-const TOP_KEYS = ['version', 'defaults', 'templates', 'datasets', 'experiments', 'figures', 'profiles'];
+const TOP_KEYS = ['version', 'defaults', 'execution', 'templates', 'datasets', 'experiments', 'figures', 'profiles'];
 const RECORD_SECTIONS = ['templates', 'datasets', 'experiments', 'figures', 'profiles'];
 
 /** How a file name is shown: as given, but absolute paths inside the cwd become relative. */
@@ -453,6 +453,8 @@ function resolve(root: LMap, fail: Fail, suppress: Set<string>): LMap {
   const version = get(root, 'version');
   if (version !== undefined) copy('version', version);
   copy('defaults', defaults);
+  const execution = get(root, 'execution');
+  if (execution !== undefined) copy('execution', execution);
   copy('datasets', get(root, 'datasets') ?? emptyMap(at, ['datasets']));
 
   const experiments = get(root, 'experiments');

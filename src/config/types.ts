@@ -27,6 +27,43 @@ export interface Defaults {
   divergenceCeiling: number;
 }
 
+// ---------------------------------------------------------------- execution
+
+export type ExecutorName = 'local' | 'slurm';
+
+/**
+ * `execution:` — how a run is carried out, as opposed to what it computes.
+ * Kept out of every fingerprint so an entry computed on a laptop is a hit on
+ * the cluster and vice versa. Defaults are filled by the executor that reads it.
+ */
+export interface ExecutionSpec {
+  executor?: ExecutorName;
+  cacheDir?: string;
+  jobs?: number;
+  slurm?: SlurmSpec;
+}
+
+/** One job's resource request; absent fields fall back to `default`, then to built-in defaults. */
+export interface SlurmResources {
+  cpus?: number;
+  mem?: string;
+  time?: string;
+}
+
+/** `execution.slurm` as written (see schemas/pipeline.schema.json for each field's meaning and default). */
+export interface SlurmSpec {
+  partition?: string;
+  options?: Record<string, string | number | boolean>;
+  arrays?: boolean;
+  maxArraySize?: number;
+  arrayThrottle?: number;
+  pollSeconds?: number;
+  controllerTimeoutSeconds?: number;
+  batchWindowMs?: number;
+  command?: string[];
+  resources?: Partial<Record<'default' | 'dataset' | 'init' | 'train' | 'metrics' | 'plot' | 'claims', SlurmResources>>;
+}
+
 // ---------------------------------------------------------------- datasets
 
 export type DatasetSpec = SyntheticDatasetSpec | RealDatasetSpec;
@@ -190,6 +227,8 @@ export interface FigureSpec {
 export interface PipelineConfig {
   version: 1;
   defaults: Defaults;
+  /** Where stages run and where the cache lives; never part of a cache key. */
+  execution?: ExecutionSpec;
   datasets: Record<string, DatasetSpec>;
   experiments: Record<string, ExperimentSpec>;
   figures: Record<string, FigureSpec>;

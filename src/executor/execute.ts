@@ -2,6 +2,7 @@ import os from 'node:os';
 import pLimit from 'p-limit';
 import type { CacheEntry } from '../cache/store.js';
 import { sha256 } from '../core/json.js';
+import { err } from '../core/result.js';
 import type { ArtifactInput, StageInstance } from '../core/stage.js';
 import { executorMessages as M } from '../messages/engine.js';
 import type { ExecuteOptions, ExecutionPlan, ExecutorEvent, RunSummary, StageFailure } from './types.js';
@@ -40,6 +41,12 @@ export function failureMessage(error: StageFailure): string {
       return M.unknownKind(error.kind);
     case 'cache-write':
       return M.cacheWrite(error.detail);
+    case 'submit-failed':
+      return M.submitFailed(error.message);
+    case 'remote-failed':
+      return M.remoteFailed(error);
+    case 'remote-missing':
+      return M.remoteMissing(error.jobId, error.detail, error.log);
   }
 }
 
@@ -207,7 +214,7 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
           log: (line) => emit({ type: 'log', id: inst.id, line }),
           progress: (fraction, note) =>
             emit({ type: 'progress', id: inst.id, fraction, ...(note !== undefined ? { note } : {}) }),
-        });
+        }, { key: writeKey, fingerprint, replace: forced(inst.id) });
       } catch (e) {
         res = {
           ok: false as const,
@@ -228,21 +235,28 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
         return { state: 'failed' };
       };
       if (!res.ok) return fail(res.error);
-      const written = await cache.write(
-        writeKey,
-        fingerprint,
-        res.value.output,
-        {
-          id: inst.id,
-          kind: inst.kind,
-          startedAt: startedAt.toISOString(),
-          endedAt: endedAt.toISOString(),
-          wallMs,
-          backend: res.value.backend,
-          log: res.value.log,
-        },
-        { replace: forced(inst.id) },
-      );
+      const value = res.value;
+      const written =
+        'stored' in value
+          ? // A remote job stored the entry itself: verify it by reading it back.
+            await ioLimit(() => cache.read(writeKey)).then((r) =>
+              r.ok ? r : err({ detail: M.remoteEntryUnreadable(r.error.reason === 'corrupt' ? r.error.detail : r.error.reason) }),
+            )
+          : await cache.write(
+              writeKey,
+              fingerprint,
+              value.output,
+              {
+                id: inst.id,
+                kind: inst.kind,
+                startedAt: startedAt.toISOString(),
+                endedAt: endedAt.toISOString(),
+                wallMs,
+                backend: value.backend,
+                log: value.log,
+              },
+              { replace: forced(inst.id) },
+            );
       if (!written.ok) return fail({ reason: 'cache-write', detail: written.error.detail });
       await cache
         .recordRun(inst.id, writeKey, fingerprint, { wallMs, finishedAt: endedAt.toISOString(), status: 'done' })

@@ -147,6 +147,11 @@ export class ProgressDisplay {
     this.lineShown = true;
   }
 
+  /** A line from the runner (e.g. Slurm job ids), printed above the status line. */
+  note(line: string): void {
+    this.print(line);
+  }
+
   /** Prints a permanent line (above the status line on a TTY). */
   private print(line: string): void {
     if (this.tty && this.lineShown) this.options.stream.write('\r\x1b[2K');

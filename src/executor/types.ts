@@ -23,7 +23,13 @@ export type StageFailure =
   | { readonly reason: 'worker-crashed'; readonly message: string }
   | { readonly reason: 'worker-init-failed'; readonly message: string }
   | { readonly reason: 'unknown-kind'; readonly kind: string }
-  | { readonly reason: 'cache-write'; readonly detail: string };
+  | { readonly reason: 'cache-write'; readonly detail: string }
+  /** A scheduler (Slurm) refused the job; nothing ran. */
+  | { readonly reason: 'submit-failed'; readonly message: string }
+  /** The job ran on a compute node and did not succeed; `log` is its output file there. */
+  | { readonly reason: 'remote-failed'; readonly jobId: string; readonly state: string; readonly exitCode: string; readonly log: string; readonly message?: string }
+  /** The job reported success but its entry is not in the shared cache (or does not verify). */
+  | { readonly reason: 'remote-missing'; readonly jobId: string; readonly detail: string; readonly log: string };
 
 /** What a successful stage run hands the executor to store. */
 export interface StageSuccess {
@@ -31,6 +37,27 @@ export interface StageSuccess {
   readonly log: readonly string[];
   /** Backend that actually ran the stage (recorded in the manifest). */
   readonly backend: string;
+}
+
+/**
+ * What a remote runner hands back instead of an output: the job stored its
+ * entry in the shared cache itself (under {@link RunTarget.key}, with the same
+ * atomic protocol), and the executor only verifies it by reading it.
+ */
+export interface StageStored {
+  readonly stored: true;
+}
+
+/**
+ * Where the executor will store a stage's result. Runners that execute
+ * elsewhere (a Slurm job) write the entry themselves and need all of it; the
+ * key differs from the instance's own key when it runs on partial inputs.
+ */
+export interface RunTarget {
+  readonly key: string;
+  readonly fingerprint: Fingerprint;
+  /** `--force`: replace an existing entry instead of keeping the first. */
+  readonly replace: boolean;
 }
 
 /** Live channel from a running stage to the display. */
@@ -41,8 +68,10 @@ export interface StageReporter {
 
 /**
  * Runs one stage instance somewhere (this thread, a worker thread, a fake in
- * tests). The executor owns ordering, caching and cancellation; a runner only
- * runs and reports. Must resolve (never reject) and must honour `signal`.
+ * tests, a Slurm job). The executor owns ordering, caching and cancellation; a
+ * runner only runs and reports. Must resolve (never reject) and must honour
+ * `signal`. A local runner returns the output for the executor to store; a
+ * remote one stores it at `target` itself and returns {@link StageStored}.
  */
 export interface StageRunner {
   run(
@@ -51,7 +80,8 @@ export interface StageRunner {
     inputs: readonly ArtifactInput[],
     signal: AbortSignal,
     reporter?: StageReporter,
-  ): Promise<Result<StageSuccess, StageFailure>>;
+    target?: RunTarget,
+  ): Promise<Result<StageSuccess | StageStored, StageFailure>>;
   /** Releases threads or other resources; the runner is unusable afterwards. */
   close?(): Promise<void>;
 }

@@ -46,6 +46,7 @@ Commands:
   graph                the DAG as Graphviz DOT or Mermaid
   gc                   delete cache entries no config or profile can reach
   report               rebuild reports/ from the cache without running anything
+  exec <batch.json>    (internal) run one task of a Slurm batch on a compute node
 
 Run \`catapult <command> --help\` for a command's options.
 
@@ -57,15 +58,32 @@ reusing cached results, then writes the report to reports/index.html.
 Targets: figure ids (zhu-fig3), experiment ids (ml-fig1), stage ids
 (train:ml-fig1[eta=2.5,seed=0,variant=net]) or globs ('ml-fig*').
 
-  -j, --jobs N          parallel worker threads (default: number of cores)
+  -j, --jobs N          parallel worker threads (default: number of cores); with
+                        --executor slurm, most jobs submitted at once (default 1000)
   -f, --force           rerun the selected stages even when cached
       --no-keep-going   start nothing new after the first failure
       --offline         never download datasets
       --no-report       do not rebuild the report at the end
+      --executor local|slurm
+                        where stages run (default: execution.executor, else local):
+                        slurm submits each ready stage as a Slurm job (instances of
+                        a sweep as job arrays); the cache must be on a filesystem
+                        all nodes share (--cache-dir or execution.cacheDir)
+      --partition P     Slurm partition (default: execution.slurm.partition)
+      --slurm-opt K=V   extra sbatch option --K=V for every job, e.g. account=lab (repeatable)
 
 ${COMMON}
 
 ${EXIT_CODES_TEXT}`,
+  exec: `Usage: catapult exec <batch.json> [--index N]
+
+Internal: what a Slurm job runs on its compute node. Runs task N (default
+$SLURM_ARRAY_TASK_ID, else 0) of a batch file written by
+\`catapult run --executor slurm\`: reads its inputs from the shared cache,
+runs the stage, stores the result atomically (an entry already there wins).
+
+Exit codes: 0 stored (or already cached), 1 the stage failed, 3 the batch
+file, cache or checkout is not usable here, 143 cancelled (SIGTERM).`,
   plan: `Usage: catapult plan [targets...] [options]
 
 Prints what \`run\` would execute and why (new; params changed, with the fields
@@ -118,6 +136,12 @@ export const cliMessages = {
     `catapult: unknown command \`${cmd}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}\nRun \`catapult --help\` for the list of commands.`,
   badOption: (detail: string, cmd: string): string => `catapult ${cmd}: ${detail}\nRun \`catapult ${cmd} --help\` for usage.`,
   badJobs: (value: string): string => `--jobs must be a positive integer, got \`${value}\``,
+  runHeader: (stages: number, backend: string, executor: string, jobs: number, cacheDir: string): string =>
+    executor === 'slurm'
+      ? `catapult: ${stages} stages, backend ${backend}, Slurm (at most ${jobs} jobs at once), cache ${cacheDir}`
+      : `catapult: ${stages} stages, backend ${backend}, ${jobs} job${jobs === 1 ? '' : 's'}, cache ${cacheDir}`,
+  badExecutor: (value: string): string => `--executor must be local or slurm, got \`${value}\``,
+  badSlurmOpt: (value: string): string => `--slurm-opt takes an sbatch option as key=value (or key for a flag), e.g. account=my-lab; got \`${value}\``,
   badBackend: (value: string): string => `--backend must be one of auto, wasm, cpu, node; got \`${value}\``,
   unknownTarget: (target: string, suggestions: readonly string[]): string =>
     `catapult: no figure, experiment or stage matches \`${target}\`${suggestions.length ? `; did you mean ${suggestions.map((s) => `\`${s}\``).join(' or ')}?` : ''}`,

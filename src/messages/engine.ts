@@ -95,6 +95,12 @@ export const executorMessages = {
   workerInitFailed: (message: string): string => `worker failed to start: ${message}`,
   unknownKind: (kind: string): string => `no implementation registered for stage kind "${kind}"`,
   cacheWrite: (detail: string): string => `could not write the cache entry: ${detail}`,
+  remoteEntryUnreadable: (detail: string): string => `the entry the job stored in the shared cache does not verify: ${detail}`,
+  submitFailed: (message: string): string => `could not submit the job: ${message}`,
+  remoteFailed: (f: { jobId: string; state: string; exitCode: string; log: string; message?: string }): string =>
+    `Slurm job ${f.jobId} ${f.state} (exit code ${f.exitCode})${f.message !== undefined ? `: ${f.message}` : ''}; log: ${f.log}`,
+  remoteMissing: (jobId: string, detail: string, log: string): string =>
+    `Slurm job ${jobId} completed but left no cache entry (${detail}); log: ${log}`,
   missingKey: (id: string): string => `execution plan has no key for instance ${id}`,
   missingDep: (id: string, dep: string): string => `instance ${id} depends on ${dep}, which is not in the execution plan`,
   duplicateId: (id: string): string => `instance id ${id} appears twice in the execution plan`,

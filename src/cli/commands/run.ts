@@ -1,10 +1,14 @@
 /**
  * `catapult run`: bring the selected targets up to date — cache hits are
- * verified and reused, everything else runs in a pool of worker threads —
- * then rebuild the report.
+ * verified and reused, everything else runs in a pool of worker threads or,
+ * with `--executor slurm`, as Slurm jobs on a shared cache — then rebuild the
+ * report (always here, on the submitting machine).
  */
 import { availableParallelism } from 'node:os';
-import { execute, loadEstimates, ProgressDisplay, summaryExitCode, WorkerPoolRunner } from '../../executor/index.js';
+import { join } from 'node:path';
+import { execute, loadEstimates, ProgressDisplay, summaryExitCode, WorkerPoolRunner, type StageRunner } from '../../executor/index.js';
+import { CommandSlurmClient, resolveSlurmSettings, SlurmRunner } from '../../executor/slurm/index.js';
+import { slurmMessages } from '../../messages/slurm.js';
 import { cliMessages, EXIT } from '../../messages/cli.js';
 import type { ParsedArgs } from '../args.js';
 import type { Io } from '../io.js';
@@ -25,33 +29,68 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
     if (!selected) return EXIT.config;
     const instances = s.graph.instances.filter((i) => selected.has(i.id));
     const cache = await s.openCache();
-    const jobs = args.flags.jobs ?? availableParallelism();
-    const runner = new WorkerPoolRunner({
-      size: jobs,
-      registryModule: registryModule(),
-      workerOptions: { backend: s.backend },
-      dataRoot: s.dataRoot,
-      repoRoot: s.repoRoot,
-      offline: args.flags.offline || io.env.CATAPULT_OFFLINE === '1',
-    });
+    const offline = args.flags.offline || io.env.CATAPULT_OFFLINE === '1';
+    const executor = args.flags.executor ?? s.config.execution?.executor ?? 'local';
+    const controller = new AbortController();
+    let fatal: string | undefined;
+    let display: ProgressDisplay | undefined;
+    let jobs: number;
+    let runner: StageRunner;
+    if (executor === 'slurm') {
+      const client = new CommandSlurmClient({ timeoutMs: 30_000 });
+      const up = await client.ping();
+      if (!up.ok) {
+        io.err(slurmMessages.notStarted(slurmMessages.callFailure(up.error)));
+        return EXIT.environment;
+      }
+      jobs = args.flags.jobs ?? s.config.execution?.jobs ?? 1000;
+      runner = new SlurmRunner({
+        client,
+        settings: resolveSlurmSettings(
+          s.config.execution?.slurm,
+          { partition: args.flags.partition, slurmOpts: args.flags.slurmOpts },
+          [process.execPath, join(s.repoRoot, 'bin', 'catapult.js')],
+        ),
+        cache,
+        cacheDir: s.cacheDir,
+        repoRoot: s.repoRoot,
+        dataRoot: s.dataRoot,
+        offline,
+        workerOptions: { backend: s.backend },
+        notice: (line) => (display ? display.note(line) : io.err(line)),
+        onFatal: (message) => {
+          fatal = message;
+          controller.abort();
+        },
+      });
+    } else {
+      jobs = args.flags.jobs ?? s.config.execution?.jobs ?? availableParallelism();
+      runner = new WorkerPoolRunner({
+        size: jobs,
+        registryModule: registryModule(),
+        workerOptions: { backend: s.backend },
+        dataRoot: s.dataRoot,
+        repoRoot: s.repoRoot,
+        offline,
+      });
+    }
     // Estimates are read from the run index only for stages that are not cached (a no-op rerun
     // of thousands of instances should not read thousands of run records it does not need).
     const present = await Promise.all(instances.map((i) => (args.flags.force ? false : cache.has(s.keys.get(i.id)!.key))));
     const toRun = instances.filter((_, k) => !present[k]);
-    const display = new ProgressDisplay({
+    display = new ProgressDisplay({
       stream: io.stderr,
       total: instances.length,
       jobs,
       estimateMs: await loadEstimates(cache, toRun),
     });
-    const controller = new AbortController();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(EXIT.interrupted);
       controller.abort();
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    io.err(`catapult: ${instances.length} stages, backend ${s.backend}, ${jobs} job${jobs === 1 ? '' : 's'}, cache ${s.cacheDir}`);
+    io.err(cliMessages.runHeader(instances.length, s.backend, executor, jobs, s.cacheDir));
     display.startTicker();
     let summary;
     try {
@@ -73,6 +112,10 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
       process.off('SIGTERM', onSigint);
     }
     display.finish(summary);
+    if (fatal !== undefined) {
+      io.err(fatal);
+      return EXIT.environment;
+    }
     if (summary.aborted) {
       io.err(cliMessages.interrupted());
       return EXIT.interrupted;
