@@ -32,6 +32,7 @@ export const slurmMessages = {
   controllerGone: (seconds: number, last: string): string =>
     `the Slurm controller has not answered for ${seconds} s (last error: ${last}); giving up. This run's jobs were asked to cancel; cached results are kept, rerun to resume.`,
   notStarted: (detail: string): string => `cannot use --executor slurm: ${detail}`,
+  noAnswer: (ms: number): string => `no answer within ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`,
   vanished: (): string => 'Slurm no longer knows the job and it left no result',
   // ---- node side (catapult exec)
   batchUnreadable: (file: string, why: string): string => `cannot read batch file ${file}: ${why}`,

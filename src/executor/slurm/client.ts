@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { err, ok, type Result } from '../../core/result.js';
+import { slurmMessages } from '../../messages/slurm.js';
 
 /** Why a Slurm command did not give an answer. */
 export type SlurmCallFailure =
@@ -116,7 +117,7 @@ export class CommandSlurmClient implements SlurmClient {
     const r = await run(cmd, args, this.options.timeoutMs ?? 60_000, this.options.env ?? process.env);
     if (r.missing) return err({ reason: 'not-installed', command: cmd });
     const text = `${r.stderr}\n${r.stdout}`.trim();
-    if (r.timedOut) return err({ reason: 'unreachable', command: cmd, message: `no answer within ${Math.round((this.options.timeoutMs ?? 60_000) / 1000)} s` });
+    if (r.timedOut) return err({ reason: 'unreachable', command: cmd, message: slurmMessages.noAnswer(this.options.timeoutMs ?? 60_000) });
     if (r.code !== 0) {
       const message = r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`;
       return err({ reason: UNREACHABLE.test(text) ? 'unreachable' : 'rejected', command: cmd, message });
