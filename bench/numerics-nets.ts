@@ -16,6 +16,8 @@ import { Rng } from '../src/numerics/rng.js';
 import type { DataArrays } from '../src/numerics/types.js';
 import { loadRealDataset } from '../src/data/real.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
+import { loadOrt, ortRunCount } from '../src/numerics/ort/runtime.js';
+import type { Fc2Run } from './numpy.js';
 
 export interface BenchResult {
   workload: string;
@@ -26,6 +28,17 @@ export interface BenchResult {
   gflops: number;
   steps: number;
   check: Record<string, number | string>;
+  /** The fc2 run's inputs, for the same-machine NumPy reference (bench/numpy.ts). */
+  run?: Fc2Run;
+}
+
+/** Which engine ran the Gram-mode steps of a workload: onnxruntime when its session runs grew. */
+function gramPath(runsBefore: number): string {
+  if (ortRunCount() > runsBefore) {
+    const rt = loadOrt();
+    return rt.ok ? `Gram engine on onnxruntime-node ${rt.value.version} (${rt.value.threads} threads)` : 'Gram engine on onnxruntime';
+  }
+  return 'Gram engine in the tfjs heap';
 }
 
 const mse: LossConvention = { reduction: 'mean', half: false };
@@ -116,6 +129,7 @@ export async function benchW3(data: DataArrays = mnist01(), seed = 0): Promise<B
   const train: TrainSpec = { optimizer: 'gd', steps: 20000, tol: 1e-8, tolAbsolute: true, evalEvery: 0, record: { dense: 10, points: 50 }, metrics: ['loss'] };
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const runs0 = ortRunCount();
   const r = await trainModel(spec, 'net', data, loss, seed, eta, train, { ceiling: 1e8 });
   const seconds = (performance.now() - t0) / 1000;
   const cu = process.cpuUsage(c0);
@@ -128,7 +142,8 @@ export async function benchW3(data: DataArrays = mnist01(), seed = 0): Promise<B
     cpuSeconds,
     gflops: flops / seconds / 1e9,
     steps: r.steps,
-    check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status },
+    check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status, path: process.env.CATAPULT_FAST_KERNELS === '0' ? 'tensor Gram path' : gramPath(runs0) },
+    run: { data, width: 1024, seed, eta, c: 0.5 / data.nTrain, ct: 0.5 / data.nTest, steps: 20000, tol: 1e-8 },
   };
 }
 
@@ -172,10 +187,10 @@ export async function realCifar2(): Promise<DataArrays | null> {
 }
 
 /** Which engine ran a W4 variant (the GFLOPS always use the Gram-update FLOP model). */
-function w4Path(variant: Variant, gram: boolean): string {
+function w4Path(variant: Variant, gram: boolean, runsBefore: number): string {
   if (process.env.CATAPULT_FAST_KERNELS === '0') return gram ? 'tensor Gram path' : 'tensor path';
   if (!gram) return 'tensor path';
-  return variant === 'lin' ? 'example space, O(n²)/step (GFLOPS Gram-equivalent)' : 'Gram engine in the wasm heap';
+  return variant === 'lin' ? 'example space, O(n²)/step (GFLOPS Gram-equivalent)' : gramPath(runsBefore);
 }
 
 /** W4: two-layer ReLU width 5000, 1000 GD steps at 0.5·η_crit, test every 10, per variant. */
@@ -188,6 +203,7 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
     const train: TrainSpec = { optimizer: 'gd', steps, evalEvery: 10, record: { dense: 10, points: 20 }, metrics: ['loss'] };
     const t0 = performance.now();
     const c0 = process.cpuUsage();
+    const runs0 = ortRunCount();
     const r = await trainModel(spec, variant, data, mse, seed, 0.5 * init.etaCrit, train, { ceiling: 1e8 });
     const seconds = (performance.now() - t0) / 1000;
     const cu = process.cpuUsage(c0);
@@ -202,7 +218,8 @@ export async function benchW4(data: DataArrays = randomCifar2(), steps = 1000, s
       cpuSeconds,
       gflops: flops / seconds / 1e9,
       steps: r.steps,
-      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'best at step': r.best?.step ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5, path: w4Path(variant, gram) },
+      check: { data: dataLabel, 'best test loss': r.best?.testLoss ?? NaN, 'best at step': r.best?.step ?? NaN, 'final train loss': r.final.loss, status: r.status, 'η/η_crit': 0.5, path: w4Path(variant, gram, runs0) },
+      run: { data, width: 5000, seed, eta: 0.5 * init.etaCrit, c: 1 / data.nTrain, ct: 1 / data.nTest, steps, evalEvery: 10 },
     });
   }
   return out;

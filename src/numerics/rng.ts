@@ -82,21 +82,37 @@ export class Rng {
   /** n standard normals (Box–Muller on pairs of uniforms), draws from `offset` (in normals). */
   normal(n: number, mean = 0, std = 1, offset = 0): Float64Array {
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const j = offset + i;
-      const pair = Math.floor(j / 2);
-      const u1 = this.uniformAt(2 * pair);
-      const u2 = this.uniformAt(2 * pair + 1);
-      const r = Math.sqrt(-2 * Math.log(u1));
-      const z = j % 2 === 0 ? r * Math.cos(2 * Math.PI * u2) : r * Math.sin(2 * Math.PI * u2);
-      out[i] = mean + std * z;
-    }
+    this.fillNormal(out, mean, std, offset);
     return out;
   }
 
-  /** Float32 standard normals, the common case for weights. */
+  /** Float32 standard normals, the common case for weights (the float64 draws rounded once). */
   normal32(n: number, mean = 0, std = 1): Float32Array {
-    return Float32Array.from(this.normal(n, mean, std));
+    const out = new Float32Array(n);
+    this.fillNormal(out, mean, std, 0);
+    return out;
+  }
+
+  /**
+   * Normal j is r·cos(2πu2) (j even) or r·sin(2πu2) (j odd) of pair ⌊j/2⌋;
+   * each pair's uniforms, log and sqrt are computed once for both of its
+   * normals (the values are those of computing every j on its own).
+   */
+  private fillNormal(out: Float64Array | Float32Array, mean: number, std: number, offset: number): void {
+    const n = out.length;
+    let i = 0;
+    while (i < n) {
+      const j = offset + i;
+      const pair = Math.floor(j / 2);
+      const r = Math.sqrt(-2 * Math.log(this.uniformAt(2 * pair)));
+      const th = 2 * Math.PI * this.uniformAt(2 * pair + 1);
+      if (j % 2 === 0) {
+        out[i++] = mean + std * (r * Math.cos(th));
+        if (i < n) out[i++] = mean + std * (r * Math.sin(th));
+      } else {
+        out[i++] = mean + std * (r * Math.sin(th));
+      }
+    }
   }
 
   /** n independent ±1 values. */

@@ -43,7 +43,8 @@ import { denseLambdaMax } from './eig.js';
 import { Rank1Fc2 } from './kernels/rank1.js';
 import { GramFc2 } from './kernels/gram.js';
 import { OrtGramFc2, type OrtOtherSet } from './kernels/gram-ort.js';
-import { loadOrt } from './ort/runtime.js';
+import { loadOrt, type OrtRuntime } from './ort/runtime.js';
+import { ortMatMul } from './ort/matmul.js';
 import { LinSpace } from './kernels/linspace.js';
 import { digest, preactMemo } from './kernels/memo.js';
 
@@ -286,6 +287,8 @@ export class TwoLayerModel implements TrainableModel {
     this.w0Digest ??= digest(this.cfg.w0);
     const key = `fc2/a0T|${this.w0Digest}|${this.digestOf(x)}|${this.cfg.fan}|${this.cfg.width}`;
     return preactMemo.get(key, () => {
+      const rt = this.ort();
+      if (rt) return ortMatMul(rt, this.host.get(x), this.cfg.w0, this.host.get(x).length / this.cfg.fan, this.cfg.fan, this.cfg.width, 1 / this.sqrtFan, { transOut: true });
       // (never return a typed array from tf.tidy: it walks the result looking for tensors)
       const t = tf.tidy(() => tf.transpose(tf.div(tf.matMul(this.cfg.rows(x), this.W0), this.sqrtFan)));
       const a = t.dataSync() as Float32Array;
@@ -309,6 +312,11 @@ export class TwoLayerModel implements TrainableModel {
     const gramX = this.gramX!;
     const key = `fc2/gxT|${this.digestOf(gramX)}|${this.digestOf(x)}`;
     const gx = preactMemo.get(key, () => {
+      const rt = this.ort();
+      if (rt) {
+        const xs = this.host.get(x);
+        return ortMatMul(rt, this.host.get(gramX), xs, gramX.shape[0], this.cfg.fan, xs.length / this.cfg.fan, 1 / this.cfg.fan, { transB: true });
+      }
       const t = tf.tidy(() => tf.div(tf.matMul(gramX, tf.transpose(this.cfg.rows(x))), this.cfg.fan));
       const a = t.dataSync() as Float32Array;
       t.dispose();
@@ -317,6 +325,13 @@ export class TwoLayerModel implements TrainableModel {
     const o: OtherX = { nx, a0T, gxT: tf.keep(tf.tensor2d(gx, [gramX.shape[0], nx])), host: { nx, a0T, gxT: gx } };
     this.others.set(x, o);
     return o;
+  }
+
+  /** onnxruntime for the FC's large host products, when allowed (`ort` option, environment) and loadable. */
+  private ort(): OrtRuntime | null {
+    if (this.cfg.kind !== 'fc2' || this.cfg.ort === false) return null;
+    const rt = loadOrt();
+    return rt.ok ? rt.value : null;
   }
 
   /** Whether `lin` still runs in example space (it stops for good once the variables may have been assigned). */
@@ -404,8 +419,8 @@ export class TwoLayerModel implements TrainableModel {
       const n = gramX.shape[0];
       const m = this.cfg.width;
       const cfg = { variant: this.cfg.variant, act: this.cfg.act, n, m, a0T, v0: this.cfg.v0 };
-      const rt = (this.cfg.ort ?? true) ? loadOrt() : null;
-      const ort = rt?.ok ? OrtGramFc2.create(rt.value, { ...cfg, G: this.Gs!.dataSync() as Float32Array }) : null;
+      const rt = this.ort();
+      const ort = rt ? OrtGramFc2.create(rt, { ...cfg, G: this.Gs!.dataSync() as Float32Array }) : null;
       this.gram = ort?.ok ? ortEngine(ort.value, n, m) : tfEngine(new GramFc2({ ...cfg, G: this.Gs! }));
       this.hostStale = true;
     }

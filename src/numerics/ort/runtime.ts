@@ -37,7 +37,8 @@ export interface OrtSession {
 export interface OrtRuntime {
   readonly version: string;
   readonly threads: number;
-  session(model: Uint8Array): OrtSession;
+  /** `extra` session options override the defaults (e.g. `{ enableProfiling: true }` when tuning a graph). */
+  session(model: Uint8Array, extra?: Record<string, unknown>): OrtSession;
 }
 
 export interface OrtFailure {
@@ -101,18 +102,22 @@ function load(): Result<OrtRuntime, OrtFailure> {
       enableMemPattern: true,
     };
     const wrap = (a: OrtArray): unknown => new Tensor('float32', a.data, a.dims);
-    const session = (model: Uint8Array): OrtSession => {
+    const session = (model: Uint8Array, extra?: Record<string, unknown>): OrtSession => {
       const s = new b.binding.InferenceSession();
-      s.loadModel(model.buffer, model.byteOffset, model.byteLength, options);
+      s.loadModel(model.buffer, model.byteOffset, model.byteLength, { ...options, ...extra });
       return {
         run(feeds, outputs) {
+          runs++;
           const f: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(feeds)) f[k] = wrap(v);
           const o: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(outputs)) o[k] = wrap(v);
           s.run(f, o, {});
         },
-        dispose: () => s.dispose(),
+        dispose: () => {
+          if ((extra as { enableProfiling?: boolean } | undefined)?.enableProfiling) (s as unknown as { endProfiling(): void }).endProfiling();
+          s.dispose();
+        },
       };
     };
     // one trivial session proves the shared library loads and runs here
@@ -128,6 +133,12 @@ function load(): Result<OrtRuntime, OrtFailure> {
 }
 
 let cached: Result<OrtRuntime, OrtFailure> | null = null;
+let runs = 0;
+
+/** Session runs so far in this thread (benchmarks report whether onnxruntime actually ran a workload). */
+export function ortRunCount(): number {
+  return runs;
+}
 
 /** The runtime, loaded once per thread; a failure (or the switch) means "use tfjs". */
 export function loadOrt(): Result<OrtRuntime, OrtFailure> {
