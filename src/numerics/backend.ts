@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Result, ok, err } from '../core/result.js';
 import { backendUnavailable } from '../messages/numerics.js';
+import { loadOrt } from './ort/runtime.js';
 
 export type BackendRequest = 'auto' | 'wasm' | 'cpu' | 'node';
 
@@ -38,13 +39,21 @@ function packageVersion(pkg: string): string | undefined {
   }
 }
 
-/** Versions of the installed tfjs packages (absent ones omitted); goes into fingerprints. */
+/**
+ * Versions of the installed tfjs packages (absent ones omitted), plus
+ * `onnxruntime-node` when the numerics will use it in this process (it
+ * loads and neither CATAPULT_ORT=0 nor CATAPULT_FAST_KERNELS=0 is set):
+ * its kernels round differently from wasm's, so results computed with and
+ * without it must not share cache keys. Goes into fingerprints.
+ */
 export function numericPackages(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node']) {
     const v = packageVersion(p);
     if (v !== undefined) out[p] = v;
   }
+  const ort = loadOrt();
+  if (ort.ok) out['onnxruntime-node'] = ort.value.version;
   return out;
 }
 

@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ActivationName, Variant } from '../../../src/config/types.js';
+import { initBackend } from '../../../src/numerics/backend.js';
+import { activation } from '../../../src/numerics/ops.js';
+import { Rng } from '../../../src/numerics/rng.js';
+import { TwoLayerModel } from '../../../src/numerics/twolayer.js';
+import { OrtGramFc2 } from '../../../src/numerics/kernels/gram-ort.js';
+import { loadOrt } from '../../../src/numerics/ort/runtime.js';
+import { maxRel } from './compare.js';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+// a full collection between the memory samples (vitest runs without --expose-gc)
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const loaded = loadOrt();
+const skip = loaded.ok ? '' : ` (skipped: ${loaded.error.message})`;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const n = 24;
+const d = 60;
+const m = 80;
+
+/** The same Gram-mode fc2 with its fast path on onnxruntime (`ort`) or in the tfjs heap. */
+function model(act: ActivationName, variant: Variant, x: tf.Tensor2D, ort: boolean, slopes?: [number, number]): TwoLayerModel {
+  const r = new Rng(7, 'init');
+  return new TwoLayerModel({
+    kind: 'fc2',
+    act: activation(act, slopes),
+    variant,
+    w0: r.fork('W1').normal32(d * m),
+    fan: d,
+    width: m,
+    v0: r.fork('v').normal32(m),
+    positions: 1,
+    rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D,
+    gramX: x,
+    fast: true,
+    ort,
+  });
+}
+
+describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram engine${skip}`, () => {
+  const cases: [ActivationName, Variant, [number, number]?][] = [];
+  for (const act of ['relu', 'tanh'] as const) for (const v of ['net', 'lin', 'quad'] as const) cases.push([act, v]);
+  cases.push(['swish', 'net'], ['swish', 'quad'], ['homogeneous', 'net', [1.3, -0.2]], ['identity', 'net']);
+
+  for (const [act, variant, slopes] of cases) {
+    it(`${act} ${variant}: 50 steps, train and test outputs, handed-out variables`, () => {
+      const x = tf.tensor2d(new Rng(4, 'x').normal32(n * d), [n, d]);
+      const xt = tf.tensor2d(new Rng(4, 'xt').normal32(9 * d), [9, d]);
+      const y = tf.tensor1d(Float32Array.from(new Rng(4, 'y').rademacher(n)));
+      const a = model(act, variant, x, true, slopes);
+      const b = model(act, variant, x, false, slopes);
+      // handing out the variables takes lin out of example space: both then run a Gram engine
+      for (const mdl of [a, b]) void mdl.variables;
+      let worst = 0;
+      const l0 = b.gdStep(x, y, 0, 1 / n);
+      let last = l0;
+      for (let t = 0; t < 50; t++) {
+        const la = a.gdStep(x, y, 0.5, 1 / n);
+        last = b.gdStep(x, y, 0.5, 1 / n);
+        worst = Math.max(worst, Math.abs(la - last) / last);
+      }
+      expect(a.gramEngine).toBe('onnxruntime');
+      expect(b.gramEngine).toBe('tfjs');
+      expect(worst).toBeLessThan(1e-5);
+      // the runs moved
+      expect(last).toBeLessThan(0.9 * l0);
+      const pa = tf.tidy(() => a.predict(xt).dataSync());
+      const pb = tf.tidy(() => b.predict(xt).dataSync());
+      expect(maxRel(pa, pb)).toBeLessThan(1e-5);
+      expect(maxRel(tf.tidy(() => a.predict(x).dataSync()), tf.tidy(() => b.predict(x).dataSync()))).toBeLessThan(1e-5);
+      a.variables.forEach((v, i) => expect(maxRel(v.dataSync(), b.variables[i]!.dataSync())).toBeLessThan(1e-5));
+      expect(Math.abs(a.theta2() - b.theta2()) / b.theta2()).toBeLessThan(1e-5);
+      a.dispose();
+      b.dispose();
+      tf.dispose([x, xt, y]);
+    });
+  }
+
+  it('an outside assignment to the variables reaches the onnxruntime state', () => {
+    const x = tf.tensor2d(new Rng(5, 'x').normal32(n * d), [n, d]);
+    const y = tf.tensor1d(Float32Array.from(new Rng(5, 'y').rademacher(n)));
+    const [a, b] = [model('relu', 'quad', x, true), model('relu', 'quad', x, false)];
+    for (let t = 0; t < 30; t++) {
+      if (t === 10) {
+        for (const mdl of [a, b]) {
+          const v = mdl.variables[1]!;
+          v.assign(tf.tidy(() => tf.mul(v, 0.8)));
+        }
+      }
+      const la = a.gdStep(x, y, 0.5, 1 / n);
+      const lb = b.gdStep(x, y, 0.5, 1 / n);
+      expect(Math.abs(la - lb)).toBeLessThan(1e-5 * lb);
+    }
+    a.dispose();
+    b.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('memory does not grow over 1000 steps with test evaluations (native, host and tfjs)', () => {
+    // state arrays of 64×1000 floats (256 KB): leaking one per step would show as 250 MB
+    const [nb, mb] = [64, 1000];
+    const r = new Rng(6, 'init');
+    const x = tf.tensor2d(new Rng(6, 'x').normal32(nb * d), [nb, d]);
+    const xt = tf.tensor2d(new Rng(6, 'xt').normal32(9 * d), [9, d]);
+    const y = tf.tensor1d(Float32Array.from(new Rng(6, 'y').rademacher(nb)));
+    const a = new TwoLayerModel({
+      kind: 'fc2', act: activation('relu'), variant: 'net', w0: r.fork('W1').normal32(d * mb), fan: d, width: mb,
+      v0: r.fork('v').normal32(mb), positions: 1, rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D, gramX: x, fast: true, ort: true,
+    });
+    const run = (steps: number): void => {
+      for (let t = 0; t < steps; t++) {
+        a.gdStep(x, y, 0.05, 1 / nb);
+        if (t % 10 === 0) a.predict(xt).dispose();
+      }
+    };
+    run(200);
+    gc();
+    const tensors = tf.memory().numTensors;
+    const before = process.memoryUsage();
+    run(1000);
+    gc();
+    const after = process.memoryUsage();
+    expect(a.gramEngine).toBe('onnxruntime');
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(after.rss - before.rss).toBeLessThan(64 * 1024 * 1024);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
+    a.dispose();
+    tf.dispose([x, xt, y]);
+  });
+
+  it('refuses net with an activation it has no graph for, as a value', () => {
+    if (!loaded.ok) return;
+    const act = { ...activation('tanh'), name: 'other' as ActivationName };
+    const r = OrtGramFc2.create(loaded.value, { variant: 'net', act, n: 2, m: 2, a0T: new Float32Array(4), v0: new Float32Array(2), G: new Float32Array(4) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.reason).toBe('activation-unsupported');
+  });
+});
