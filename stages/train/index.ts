@@ -50,9 +50,13 @@ export const trainStage: StageImpl = {
       onProgress: (f, note) => ctx.progress(f, note),
     });
     ctx.log(`${result.status}: ${result.reason}`);
+    // Wall time goes to the log (and the manifest's wallMs), not into the artifact: the same
+    // key must give the same bytes on a laptop, in a worker or on a Slurm node.
+    const { timing, ...deterministic } = result;
+    if (timing) ctx.log(`trained ${result.steps} steps in ${timing.seconds.toFixed(2)} s`);
     return {
       result: toJsonSafe({
-        ...result,
+        ...deterministic,
         etaUnit: p.eta.unit,
         etaValue: p.eta.value,
         etaRel: eta / summary.etaCrit,

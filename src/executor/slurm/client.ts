@@ -153,7 +153,8 @@ export class CommandSlurmClient implements SlurmClient {
   async ping(): Promise<Result<void, SlurmCallFailure>> {
     const r = await this.call('scontrol', ['ping']);
     if (!r.ok) return r;
-    if (/is DOWN/.test(r.value)) return err({ reason: 'unreachable', command: 'scontrol', message: r.value.trim() });
+    const down = /^.*is DOWN.*$/m.exec(r.value);
+    if (down) return err({ reason: 'unreachable', command: 'scontrol', message: down[0].trim() });
     return ok(undefined);
   }
 }
