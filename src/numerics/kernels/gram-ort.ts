@@ -277,7 +277,7 @@ export class OrtGramFc2 {
     this.yRow = new Float32Array(n);
     this.hasS2 = variant === 'quad' && act.d2 !== null;
     this.o0 = variant === 'net' ? null : order0(act, cfg.a0T, this.hasS2);
-    this.stepS = rt.session(encodeOnnxModel(stepGraph(variant, act, this.hasS2, n, m)), process.env.ZZPROF ? { enableProfiling: true, profileFilePrefix: "/tmp/ortexp/prof" } : undefined);
+    this.stepS = rt.session(encodeOnnxModel(stepGraph(variant, act, this.hasS2, n, m)));
     this.fwdS = rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, false)));
   }
 
