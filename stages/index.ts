@@ -28,12 +28,23 @@ export function backendLabel(tfName: string): string {
 }
 
 /**
- * Initialises the backend the main thread resolved (and keyed) for this run.
- * Refuses to run on any other backend: a key must never claim results from a
- * backend that did not compute them.
+ * Initialises the backend the main thread resolved (and keyed) for this run,
+ * and makes onnxruntime's use match the keys: `ort` is the onnxruntime-node
+ * version the keys were computed with (null: keyed without it, so it is
+ * switched off here). Refuses to run on any other backend or without the
+ * expected onnxruntime: a key must never claim results from code that did
+ * not compute them.
  */
 export async function prepareWorker(options: unknown): Promise<{ backend: string }> {
-  const requested = ((options as { backend?: string } | null)?.backend ?? 'auto') as BackendRequest;
+  const o = (options ?? {}) as { backend?: string; ort?: string | null };
+  const requested = (o.backend ?? 'auto') as BackendRequest;
+  if (o.ort === null) process.env.CATAPULT_ORT = '0';
+  else if (typeof o.ort === 'string') {
+    const { loadOrt } = await import('../src/numerics/ort/runtime.js');
+    const rt = loadOrt();
+    if (!rt.ok) throw new Error(`${rt.error.message} — but this run's keys include onnxruntime-node ${o.ort}; rerun with CATAPULT_ORT=0 to compute (and key) without it`);
+    if (rt.value.version !== o.ort) throw new Error(`onnxruntime-node ${rt.value.version} loaded, but this run's keys were computed for ${o.ort}`);
+  }
   const { initBackend } = await import('../src/numerics/backend.js');
   const info = await initBackend(requested);
   const name = backendLabel(info.name);

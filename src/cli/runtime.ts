@@ -65,6 +65,21 @@ export const NUMERIC_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@
 /** Packages that shape charts and the report; shown in provenance. */
 export const REPORT_PACKAGES = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'];
 
+/**
+ * The packages that decide a numeric stage's numbers in this run: the tfjs
+ * ones, plus `onnxruntime-node` when the numerics will use it (installed and
+ * not switched off by CATAPULT_ORT=0 / CATAPULT_FAST_KERNELS=0) — its kernels
+ * round differently from wasm's, so results with and without it must not
+ * share keys. Decided without loading it; workers load it and refuse to run
+ * if it does not (see stages/index.ts `prepareWorker`), so keys never lie.
+ */
+export function numericRuntime(root: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out = versions(NUMERIC_PACKAGES, root);
+  const ort = packageVersion('onnxruntime-node', root);
+  if (ort && env.CATAPULT_ORT !== '0' && env.CATAPULT_FAST_KERNELS !== '0') out['onnxruntime-node'] = ort;
+  return out;
+}
+
 export function versions(names: readonly string[], root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {

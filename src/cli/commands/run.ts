@@ -56,7 +56,7 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
         repoRoot: s.repoRoot,
         dataRoot: s.dataRoot,
         offline,
-        workerOptions: { backend: s.backend },
+        workerOptions: { backend: s.backend, ort: s.numericPackages['onnxruntime-node'] ?? null },
         notice: (line) => (display ? display.note(line) : io.err(line)),
         onFatal: (message) => {
           fatal = message;
@@ -68,10 +68,12 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
       runner = new WorkerPoolRunner({
         size: jobs,
         registryModule: registryModule(),
-        workerOptions: { backend: s.backend },
+        workerOptions: { backend: s.backend, ort: s.numericPackages['onnxruntime-node'] ?? null },
         dataRoot: s.dataRoot,
         repoRoot: s.repoRoot,
         offline,
+        // onnxruntime threads per worker: the cores shared among the workers (unless set by the user)
+        nodeWorkerOptions: { env: { ...io.env, CATAPULT_ORT_THREADS: io.env.CATAPULT_ORT_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs))) } },
       });
     }
     // Estimates are read from the run index only for stages that are not cached (a no-op rerun

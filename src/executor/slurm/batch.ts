@@ -83,6 +83,8 @@ export function jobScript(p: { readonly command: readonly string[]; readonly rep
     '#!/bin/sh',
     `# catapult: ${p.description.replace(/\n/g, ' ')}`,
     `cd ${shQuote(p.repoRoot)} || exit 3`,
+    '# onnxruntime uses the CPUs Slurm gave the task',
+    'export CATAPULT_ORT_THREADS="${CATAPULT_ORT_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"',
     `exec ${argv} --index "\${SLURM_ARRAY_TASK_ID:-0}"`,
     '',
   ].join('\n');
