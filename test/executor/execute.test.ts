@@ -1,21 +1,19 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsCache } from '../../src/cache/store.js';
 import { ok } from '../../src/core/result.js';
 import { execute, summaryExitCode, validatePlan } from '../../src/executor/execute.js';
 import type { ExecutorEvent, StageRunner } from '../../src/executor/types.js';
 import { cacheMessages } from '../../src/messages/engine.js';
-import { FakeRunner, autoOk, deferred, instances, planOf } from './helpers.js';
+import { FakeRunner, autoOk, deferred, instances, planOf, useFreshCache } from './helpers.js';
 
 let root: string;
 let cache: FsCache;
-beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'catapult-exec-'));
-  cache = await FsCache.open(root, { fsync: false });
+useFreshCache('catapult-exec-', (r, c) => {
+  root = r;
+  cache = c;
 });
-afterEach(() => fs.rm(root, { recursive: true, force: true }));
 
 /** Collects events and lets a test await the next `start`. */
 function recorder() {

@@ -1,3 +1,8 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { FsCache } from '../../src/cache/store.js';
 import { chainKeys } from '../../src/graph/keys.js';
 import type { JsonValue } from '../../src/core/json.js';
 import { err, ok, type Result } from '../../src/core/result.js';
@@ -104,3 +109,16 @@ export class FakeRunner implements StageRunner {
 
 export const autoOk = (id: string, inputs: readonly ArtifactInput[]): Result<StageSuccess, StageFailure> =>
   ok({ output: FakeRunner.output(id, inputs), log: [], backend: 'fake' });
+
+/**
+ * Gives every test of the calling file a fresh cache (no fsync) in its own
+ * temporary folder, handed to `set` before the test and removed after it.
+ */
+export function useFreshCache(prefix: string, set: (root: string, cache: FsCache) => void): void {
+  let root = '';
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+    set(root, await FsCache.open(root, { fsync: false }));
+  });
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+}

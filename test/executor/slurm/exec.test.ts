@@ -1,21 +1,20 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsCache } from '../../../src/cache/store.js';
 import { BATCH_VERSION, reportPath, type BatchFile, type TaskReport } from '../../../src/executor/slurm/batch.js';
 import { execTask } from '../../../src/executor/slurm/exec.js';
 import { slurmMessages as M } from '../../../src/messages/slurm.js';
-import { instances, planOf } from '../helpers.js';
+import { instances, planOf, useFreshCache } from '../helpers.js';
 import { FAKE_REGISTRY } from './fake-cluster.js';
 
 let root: string;
 let cache: FsCache;
-beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'catapult-exec-'));
-  cache = await FsCache.open(root, { fsync: false });
+useFreshCache('catapult-exec-', (r, c) => {
+  root = r;
+  cache = c;
 });
-afterEach(() => fs.rm(root, { recursive: true, force: true }));
 
 /** A batch of `b` (input `a`), as the submitting runner writes it. */
 async function batchOf(opts: { withInput?: boolean } = {}): Promise<{ file: string; keyA: string; keyB: string }> {

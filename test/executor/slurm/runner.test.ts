@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsCache } from '../../../src/cache/store.js';
 import type { StageInstance } from '../../../src/core/stage.js';
 import { execute } from '../../../src/executor/execute.js';
@@ -10,16 +9,15 @@ import { resolveSlurmSettings } from '../../../src/executor/slurm/settings.js';
 import type { SlurmSpec } from '../../../src/config/types.js';
 import { executorMessages } from '../../../src/messages/engine.js';
 import { slurmMessages } from '../../../src/messages/slurm.js';
-import { instances, planOf } from '../helpers.js';
+import { instances, planOf, useFreshCache } from '../helpers.js';
 import { FakeCluster } from './fake-cluster.js';
 
 let root: string;
 let cache: FsCache;
-beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'catapult-slurm-'));
-  cache = await FsCache.open(root, { fsync: false });
+useFreshCache('catapult-slurm-', (r, c) => {
+  root = r;
+  cache = c;
 });
-afterEach(() => fs.rm(root, { recursive: true, force: true }));
 
 interface Setup {
   spec?: SlurmSpec;
