@@ -14,6 +14,8 @@ export const slurmMessages = {
     `slurm: submitted ${count > 1 ? `array job ${jobId} (${count} ${kind} tasks, first ${first})` : `job ${jobId} (${first})`}: sbatch ${args.join(' ')}`,
   taskSubmitted: (jobId: string): string => `submitted as Slurm job ${jobId}`,
   taskState: (jobId: string, state: string): string => `Slurm job ${jobId}: ${state.toLowerCase()}`,
+  submitLimit: (message: string, inflight: number): string =>
+    `slurm: the cluster takes no more jobs from you right now (${message}); the rest is submitted, in smaller arrays, as jobs finish (${inflight} of this run's are queued or running)`,
   cancelling: (count: number): string => `slurm: cancelling ${count} job${count === 1 ? '' : 's'} (scancel)`,
   cancelFailed: (message: string): string => `slurm: scancel failed: ${message}; check with squeue --me`,
   pollFailed: (command: string, message: string, waitS: number): string =>

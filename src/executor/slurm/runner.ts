@@ -31,6 +31,13 @@ import { BATCH_VERSION, jobScript, reportPath, writeAtomic, type BatchFile, type
 import type { JobRecord, SlurmCallFailure, SlurmClient } from './client.js';
 import type { SlurmSettings } from './settings.js';
 
+/**
+ * sbatch refusals that mean "not now": a per-user or QOS limit on submitted
+ * jobs. The rest waits for running jobs to finish (and arrays shrink) instead
+ * of failing.
+ */
+const SUBMIT_LIMIT = /MaxSubmitJob|AssocMaxSubmitJobLimit|QOSMaxSubmit|MaxJobCount|Job violates accounting\/QOS policy|Resource temporarily unavailable/i;
+
 /** Job states after which a job will not run again. */
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'SPECIAL_EXIT', 'REVOKED']);
 
@@ -89,11 +96,15 @@ export class SlurmRunner implements StageRunner {
   private fatalMessage: string | undefined;
   private closed = false;
   private announced = false;
+  /** Largest chunk to submit now: `maxArraySize`, halved on each submit-limit refusal. */
+  private chunkLimit: number;
+  private limitNoticed = false;
   /** Every job id submitted (for tests and the run summary). */
   readonly submittedJobs: string[] = [];
 
   constructor(private readonly options: SlurmRunnerOptions) {
     this.runDir = options.runDir ?? path.join(options.cacheDir, 'slurm', runId());
+    this.chunkLimit = options.settings.arrays ? options.settings.maxArraySize : 1;
   }
 
   run(
@@ -126,14 +137,19 @@ export class SlurmRunner implements StageRunner {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.queue.push(task);
-      this.flushTimer ??= setTimeout(() => {
-        this.flushTimer = undefined;
-        this.submitting = this.submitting.then(() => this.flush());
-      }, this.options.settings.batchWindowMs);
+      this.scheduleFlush();
     });
   }
 
-  /** Submits everything queued: one sbatch per kind and chunk of at most `maxArraySize`. */
+  private scheduleFlush(): void {
+    if (this.closed) return;
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.submitting = this.submitting.then(() => this.flush());
+    }, this.options.settings.batchWindowMs);
+  }
+
+  /** Submits everything queued: one sbatch per kind and chunk of at most `chunkLimit` (≤ `maxArraySize`). */
   private async flush(): Promise<void> {
     const tasks = this.queue.splice(0).filter((t) => !t.done);
     const byKind = new Map<StageKind, Task[]>();
@@ -142,17 +158,30 @@ export class SlurmRunner implements StageRunner {
       list.push(t);
       byKind.set(t.instance.kind, list);
     }
-    const size = this.options.settings.arrays ? this.options.settings.maxArraySize : 1;
-    for (const [kind, list] of byKind) {
-      for (let i = 0; i < list.length; i += size) await this.submit(kind, list.slice(i, i + size));
+    const lists = [...byKind.values()];
+    for (let k = 0; k < lists.length; k++) {
+      const list = lists[k]!;
+      for (let i = 0; i < list.length; ) {
+        const chunk = list.slice(i, i + this.chunkLimit);
+        i += chunk.length;
+        if ((await this.submit(chunk[0]!.instance.kind, chunk)) === 'refused') {
+          // submit-limit: hold the chunk and everything after it until running jobs finish
+          this.queue.unshift(...chunk, ...list.slice(i), ...lists.slice(k + 1).flat());
+          this.schedulePoll();
+          // also retry on a timer: the jobs holding the limit may not be ours
+          setTimeout(() => this.scheduleFlush(), 5 * this.options.settings.pollMs).unref();
+          return;
+        }
+      }
     }
     this.schedulePoll();
   }
 
-  private async submit(kind: StageKind, chunk: Task[]): Promise<void> {
+  /** Writes the batch and submits it; 'refused' when a submit limit says "not now" (the caller requeues). */
+  private async submit(kind: StageKind, chunk: Task[]): Promise<'submitted' | 'failed' | 'refused'> {
     if (this.fatalMessage !== undefined) {
       for (const t of chunk) t.finish(err({ reason: 'submit-failed', message: this.fatalMessage }));
-      return;
+      return 'failed';
     }
     const o = this.options;
     const s = o.settings;
@@ -191,7 +220,7 @@ export class SlurmRunner implements StageRunner {
     } catch (e) {
       const message = M.notStarted(`cannot write to ${this.runDir}: ${e instanceof Error ? e.message : String(e)}`);
       for (const t of chunk) t.finish(err({ reason: 'submit-failed', message }));
-      return;
+      return 'failed';
     }
     const r = s.resources(kind);
     const args = [
@@ -206,11 +235,18 @@ export class SlurmRunner implements StageRunner {
       scriptFile,
     ];
     const sub = await o.client.submit(args);
+    if (!sub.ok && sub.error.reason === 'rejected' && SUBMIT_LIMIT.test(sub.error.message)) {
+      // The cluster takes no more jobs from us right now: retry (in smaller arrays) as jobs finish.
+      if (!this.limitNoticed) o.notice(M.submitLimit(sub.error.message, this.inflight.size));
+      this.limitNoticed = true;
+      this.chunkLimit = Math.max(1, Math.floor(chunk.length / 2));
+      return 'refused';
+    }
     if (!sub.ok) {
       const message = M.callFailure(sub.error);
       if (sub.error.reason !== 'rejected') this.fatal(message);
       for (const t of chunk) t.finish(err({ reason: 'submit-failed', message }));
-      return;
+      return 'failed';
     }
     const id = sub.value;
     this.submittedJobs.push(id);
@@ -227,6 +263,7 @@ export class SlurmRunner implements StageRunner {
       t.reporter?.log(M.taskSubmitted(jobId));
     });
     if (this.toCancel.size > 0) await this.cancelPending();
+    return 'submitted';
   }
 
   private schedulePoll(): void {
@@ -266,6 +303,7 @@ export class SlurmRunner implements StageRunner {
           const rec = byId.get(t.jobId!);
           if (rec && !TERMINAL.has(rec.state)) continue; // not in the squeue snapshot yet, or requeued
           await this.conclude(t, rec);
+          if (this.queue.length > 0) this.scheduleFlush(); // instances held back by a submit limit
         }
       }
       if (this.downSince !== undefined) {

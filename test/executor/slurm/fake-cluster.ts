@@ -31,6 +31,9 @@ export class FakeCluster implements SlurmClient {
   down = false;
   /** Forget finished jobs (as after MinJobAge) so scontrol no longer knows them. */
   purge = false;
+  /** Most unfinished tasks the "QOS" accepts; sbatch beyond it is refused like a MaxSubmitJobs limit. */
+  submitLimit = Infinity;
+  readonly refusals: number[] = [];
   /** Skip running the task: COMPLETED without an entry (a broken node). */
   completeWithoutRunning = new Set<string>();
   private next = 100;
@@ -44,12 +47,17 @@ export class FakeCluster implements SlurmClient {
   async submit(args: readonly string[]): Promise<Result<string, SlurmCallFailure>> {
     if (this.down) return this.unreachable('sbatch');
     if (args.some((a) => a === '--partition=nope')) return err({ reason: 'rejected', command: 'sbatch', message: 'sbatch: error: invalid partition specified: nope' });
+    const arr = args.find((a) => a.startsWith('--array='));
+    const count = arr ? Number(/^--array=0-(\d+)/.exec(arr)![1]) + 1 : 1;
+    const unfinished = [...this.tasks.values()].filter((t) => t.state === 'PENDING' || t.state === 'RUNNING').length;
+    if (unfinished + count > this.submitLimit) {
+      this.refusals.push(count);
+      return err({ reason: 'rejected', command: 'sbatch', message: 'sbatch: error: QOSMaxSubmitJobPerUserLimit' });
+    }
     this.submits.push([...args]);
     const id = String(this.next++);
     const script = args[args.length - 1]!;
     const batchFile = script.replace(/\.sh$/, '.json');
-    const arr = args.find((a) => a.startsWith('--array='));
-    const count = arr ? Number(/^--array=0-(\d+)/.exec(arr)![1]) + 1 : 1;
     for (let i = 0; i < count; i++) {
       const tid = arr ? `${id}_${i}` : id;
       this.tasks.set(tid, { id: tid, batchFile, index: i, state: 'PENDING', exitCode: '0:0', hold: false });

@@ -102,6 +102,21 @@ describe('SlurmRunner', () => {
     expect(single.submits.every((a) => !a.some((x) => x.startsWith('--array')))).toBe(true);
   });
 
+  it('waits out a submit limit (QOS MaxSubmitJobs): the rest goes in smaller arrays as jobs finish, nothing fails', async () => {
+    const insts = instances({ a: [], ...Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`b${i}`, ['a']])) });
+    const cluster = new FakeCluster('code-v1');
+    cluster.submitLimit = 3;
+    const { summary, notices } = await runPlan(insts, cluster);
+    expect(summary.ok).toBe(true);
+    expect(summary.executed).toHaveLength(8);
+    expect(cluster.refusals[0]).toBe(7); // the whole sweep at once was refused...
+    // ...then it went in halving arrays, never more than the limit unfinished
+    const sizes = cluster.submits.slice(1).map((a) => Number(/^--array=0-(\d+)/.exec(a.find((x) => x.startsWith('--array')) ?? '--array=0-0')![1]) + 1);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(7);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(notices.filter((n) => n.startsWith('slurm: the cluster takes no more jobs from you right now (sbatch: error: QOSMaxSubmitJobPerUserLimit)'))).toHaveLength(1);
+  });
+
   it('reports a stage that fails on its node with job id, state, exit code, the error and the log path; independent stages go on', async () => {
     const insts: StageInstance[] = [
       { id: 'bad', kind: 'train', params: { id: 'bad', fail: true }, deps: [], group: 'g' },
