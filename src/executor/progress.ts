@@ -26,6 +26,11 @@ export interface ProgressOptions {
   readonly now?: () => number;
   /** Minimum time between two redraws of the status line (default 100 ms). */
   readonly minRedrawMs?: number;
+  /**
+   * Show an ETA (default true). Off for Slurm runs: how many jobs the
+   * cluster runs at once, and how fast its nodes are, is unknown here.
+   */
+  readonly eta?: boolean;
 }
 
 /**
@@ -131,7 +136,7 @@ export class ProgressDisplay {
       hits: this.hits,
       running: [...this.running.keys()],
       elapsedMs: this.now() - this.started,
-      etaMs: this.done === this.options.total ? undefined : this.etaMs(),
+      etaMs: this.done === this.options.total || this.options.eta === false ? undefined : this.etaMs(),
     });
     const cols = this.options.stream.columns ?? 0;
     return cols > 1 && line.length > cols - 1 ? `${line.slice(0, cols - 2)}…` : line;

@@ -77,6 +77,19 @@ describe('ProgressDisplay (TTY)', () => {
     expect(stream.chunks.at(-1)).toBe('\r\x1b[2K[2/4] · 1 cached · 3.0s elapsed · ETA 3.5s · running 1: a');
   });
 
+  it('shows no ETA when told the parallelism is unknown (Slurm), and prints runner notes above the line', () => {
+    let t = 0;
+    const stream = new FakeStream(true);
+    const p = new ProgressDisplay({ stream, total: 2, jobs: 1000, now: () => t, eta: false });
+    t = 1000;
+    p.onEvent({ type: 'queued', id: 'b' });
+    p.onEvent({ type: 'start', id: 'a', key: 'k' });
+    p.render(true);
+    expect(stream.chunks.at(-1)).toBe('\r\x1b[2K[0/2] · 1.0s elapsed · running 1: a');
+    p.note('slurm: submitted job 7 (a)');
+    expect(stream.chunks.slice(-3)).toEqual(['\r\x1b[2K', 'slurm: submitted job 7 (a)\n', '\r\x1b[2K[0/2] · 1.0s elapsed · running 1: a']);
+  });
+
   it('throttles redraws, prints failures above the line, and clears it for the summary', () => {
     let t = 0;
     const stream = new FakeStream(true);

@@ -85,6 +85,7 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
       total: instances.length,
       jobs,
       estimateMs: await loadEstimates(cache, toRun),
+      eta: executor !== 'slurm',
     });
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(EXIT.interrupted);
