@@ -13,14 +13,22 @@
  * into the engine's second set of state buffers (swapped after the run).
  *
  * Same formulas and layout as ./gram.ts (unit-major [m, n]; v a column
- * [m, 1]; q = 1/√m; ρ = η·q·2c(f − y) as a row [1, n]):
+ * [m, 1]; q = 1/√m; ρ = η·q·2c(f − y) as a row [1, n]), with A1 = −C·G
+ * recomputed each step (one plain MatMul) instead of carried as state:
  *
  *   net:  f = q vᵀσ(A0 + A1),                 dA = σ'(A) ⊙ (v ρ),                    dv = σ(A) ρᵀ
  *   lin:  f = q (vᵀh0 + v0ᵀ(s1 ⊙ A1)),        dA = s1 ⊙ (v0 ρ),                      dv = h0 ρᵀ
  *   quad: f = q (vᵀ(h0 + s1⊙A1) + ½ v0ᵀ(s2⊙A1²)),
  *                                             dA = s1 ⊙ (v ρ) + (s2⊙A1) ⊙ (v0 ρ),    dv = (h0 + s1⊙A1) ρᵀ
  *
- * then C ← C + dA, A1 ← A1 − dA·G (one Gemm with A1 as its bias), v ← v − dv.
+ * then C ← C + dA, v ← v − dv. Why not carry A1 (A1 ← A1 − dA·G, as
+ * NumPy does): that Gemm costs the same FLOPs as C·G, but with A1 as its
+ * bias MLAS first copies the bias single-threaded (0.79 vs 0.39 ms at
+ * 1024×128·128), and a second [m, n] output doubles the bytes copied out
+ * of every run (≈2.5 ms per step at 5000×256). The sign of A1 = −C·G is
+ * folded into the op that uses it. A1 differs from the accumulated one by
+ * float32 rounding only.
+ *
  * The order-0 constants h0 = σ(A0), s1 = σ'(A0), s2 = σ''(A0) of lin/quad
  * are computed once on the host (per input set); net's σ runs in the graph
  * (ReLU, the homogeneous family, identity, tanh, swish).
@@ -31,6 +39,7 @@ import { ortActivationUnsupported } from '../../messages/numerics.js';
 import type { Activation } from '../ops.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from '../ort/onnx.js';
 import type { OrtArray, OrtRuntime, OrtSession } from '../ort/runtime.js';
+import { ortMatMul } from '../ort/matmul.js';
 
 export interface OrtGramConfig {
   variant: Variant;
@@ -119,8 +128,17 @@ function actNodes(b: Builder, act: Activation, A: string): { h: string; d: strin
 }
 
 /**
+ * A1 as a graph value: `neg` means the node holds −A1 (the product C·G, not
+ * negated: the sign is folded into the next op instead of costing a pass).
+ */
+interface A1Ref {
+  name: string;
+  neg: boolean;
+}
+
+/**
  * Forward nodes: f [1, nx] from A1 (and the variant's constants), plus what
- * the backward pass needs.
+ * the backward pass needs (`s2a1` = s2⊙A1, possibly negated like A1).
  */
 function forwardNodes(
   b: Builder,
@@ -128,45 +146,59 @@ function forwardNodes(
   act: Activation,
   hasS2: boolean,
   q: number,
-  A1: string,
+  a1: A1Ref,
   A: string | null,
-): { f: string; h: string; d: string | null; s2a1: string | null } {
+): { f: string; h: string; d: string | null; s2a1: A1Ref | null } {
   const vT = b.op('Transpose', ['v'], { perm: [1, 0] });
   if (variant === 'net') {
-    const { h, d } = actNodes(b, act, A ?? b.op('Add', ['a0', A1]));
+    const { h, d } = actNodes(b, act, A ?? b.op(a1.neg ? 'Sub' : 'Add', ['a0', a1.name]));
     return { f: b.op('Mul', [b.op('MatMul', [vT, h]), b.c(q)]), h, d, s2a1: null };
   }
   const v0T = b.op('Transpose', ['v0'], { perm: [1, 0] });
-  const s1a1 = b.op('Mul', ['s1', A1]);
+  const s1a1 = b.op('Mul', ['s1', a1.name]);
+  const plus = a1.neg ? 'Sub' : 'Add';
   if (variant === 'lin') {
-    const f = b.op('Add', [b.op('MatMul', [vT, 'h0']), b.op('MatMul', [v0T, s1a1])]);
+    const f = b.op(plus, [b.op('MatMul', [vT, 'h0']), b.op('MatMul', [v0T, s1a1])]);
     return { f: b.op('Mul', [f, b.c(q)]), h: 'h0', d: null, s2a1: null };
   }
-  const h = b.op('Add', ['h0', s1a1]);
+  const h = b.op(plus, ['h0', s1a1]);
   let f = b.op('MatMul', [vT, h]);
-  let s2a1: string | null = null;
+  let s2a1: A1Ref | null = null;
   if (hasS2) {
-    s2a1 = b.op('Mul', ['s2', A1]);
-    f = b.op('Add', [f, b.op('Mul', [b.op('MatMul', [v0T, b.op('Mul', [s2a1, A1])]), b.c(0.5)])]);
+    const s2x = b.op('Mul', ['s2', a1.name]);
+    s2a1 = { name: s2x, neg: a1.neg };
+    // s2⊙A1² = (s2⊙x)⊙x for x = ±A1
+    f = b.op('Add', [f, b.op('Mul', [b.op('MatMul', [v0T, b.op('Mul', [s2x, a1.name])]), b.c(0.5)])]);
   }
   return { f: b.op('Mul', [f, b.c(q)]), h, d: null, s2a1 };
 }
 
-/** Graph inputs holding the variant's constants, for `nx` columns. */
-function constInputs(variant: Variant, hasS2: boolean, m: number, nx: number | string): OnnxGraph['inputs'] {
+/** Graph inputs holding the variant's constants, for `nx` columns (`d`: lin/quad's offset D of A1, see OrtGramFc2). */
+function constInputs(variant: Variant, hasS2: boolean, m: number, nx: number | string, d = false): OnnxGraph['inputs'] {
   if (variant === 'net') return [{ name: 'a0', dims: [m, nx] }];
   return [
     { name: 'v0', dims: [m, 1] },
     { name: 'h0', dims: [m, nx] },
     { name: 's1', dims: [m, nx] },
     ...(hasS2 ? [{ name: 's2', dims: [m, nx] }] : []),
+    ...(d ? [{ name: 'D', dims: [m, nx] }] : []),
   ];
 }
 
-function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number): OnnxGraph {
+/**
+ * A1 on the training inputs from the state: −C·G (the product `P`), or
+ * D − C·G when lin/quad carry an offset (net folds D into its a0 input).
+ */
+function trainingA1(b: Builder, variant: Variant, withD: boolean): A1Ref {
+  const P = b.op('MatMul', ['C', 'G']);
+  if (withD && variant !== 'net') return { name: b.op('Sub', ['D', P]), neg: false };
+  return { name: P, neg: true };
+}
+
+function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, withD: boolean): OnnxGraph {
   const b = new Builder();
   const q = 1 / Math.sqrt(m);
-  const fw = forwardNodes(b, variant, act, hasS2, q, 'A1', null);
+  const fw = forwardNodes(b, variant, act, hasS2, q, trainingA1(b, variant, withD), null);
   b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
   const rho = b.op('Mul', [b.op('Sub', [fw.f, 'y']), 'k']);
   let dA: string;
@@ -174,24 +206,21 @@ function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number,
   else if (variant === 'lin') dA = b.op('Mul', ['s1', b.op('Mul', ['v0', rho])]);
   else {
     dA = b.op('Mul', ['s1', b.op('Mul', ['v', rho])]);
-    if (fw.s2a1) dA = b.op('Add', [dA, b.op('Mul', [fw.s2a1, b.op('Mul', ['v0', rho])])]);
+    if (fw.s2a1) dA = b.op(fw.s2a1.neg ? 'Sub' : 'Add', [dA, b.op('Mul', [fw.s2a1.name, b.op('Mul', ['v0', rho])])]);
   }
   const dv = b.op('MatMul', [fw.h, b.op('Transpose', [rho], { perm: [1, 0] })]);
-  b.op('Gemm', [dA, 'G', 'A1'], { alpha: { f: -1 }, beta: { f: 1 } }, 'A1n');
   b.op('Add', ['C', dA], undefined, 'Cn');
   b.op('Sub', ['v', dv], undefined, 'vn');
   return b.graph(
     [
-      { name: 'A1', dims: [m, n] },
       { name: 'C', dims: [m, n] },
       { name: 'v', dims: [m, 1] },
       { name: 'G', dims: [n, n] },
       { name: 'y', dims: [1, n] },
       { name: 'k', dims: [1] },
-      ...constInputs(variant, hasS2, m, n),
+      ...constInputs(variant, hasS2, m, n, withD),
     ],
     [
-      { name: 'A1n', dims: [m, n] },
       { name: 'Cn', dims: [m, n] },
       { name: 'vn', dims: [m, 1] },
       { name: 'f', dims: [1, n] },
@@ -199,27 +228,20 @@ function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number,
   );
 }
 
-/** Outputs on the training inputs (A1 given) or, with `other`, on another set (A1 = −C·G_xᵀ). */
-function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, other: boolean): OnnxGraph {
+/** Outputs on the training inputs (A1 from C·G as in a step) or, with `other`, on another set (A1 = −C·G_xᵀ). */
+function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, other: boolean, withD: boolean): OnnxGraph {
   const b = new Builder();
   const q = 1 / Math.sqrt(m);
   const nx = other ? 'nx' : n;
-  let A1 = 'A1';
-  let A: string | null = null;
-  if (other) {
-    // net: A = a0 − C·G_xᵀ in one Gemm (a0 as the bias); else A1 = −C·G_xᵀ
-    if (variant === 'net') A = b.op('Gemm', ['C', 'gxT', 'a0'], { alpha: { f: -1 }, beta: { f: 1 } });
-    else A1 = b.op('Gemm', ['C', 'gxT'], { alpha: { f: -1 } });
-  }
-  const fw = forwardNodes(b, variant, act, hasS2, q, A1, A);
+  // a plain MatMul and a Sub: Gemm with a bias input copies the bias single-threaded first (measured 2× slower at 1024×128·128)
+  const a1 = other ? { name: b.op('MatMul', ['C', 'gxT']), neg: true } : trainingA1(b, variant, withD);
+  const fw = forwardNodes(b, variant, act, hasS2, q, a1, null);
   b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
-  const state = other
-    ? [
-        { name: 'C', dims: [m, n] },
-        { name: 'gxT', dims: [n, nx] },
-      ]
-    : [{ name: 'A1', dims: [m, n] }];
-  return b.graph([...state, { name: 'v', dims: [m, 1] }, ...constInputs(variant, hasS2, m, nx)], [{ name: 'f', dims: [1, nx] }]);
+  const state = other ? [{ name: 'gxT', dims: [n, nx] }] : [{ name: 'G', dims: [n, n] }];
+  return b.graph(
+    [{ name: 'C', dims: [m, n] }, ...state, { name: 'v', dims: [m, 1] }, ...constInputs(variant, hasS2, m, nx, withD && !other)],
+    [{ name: 'f', dims: [1, nx] }],
+  );
 }
 
 /** h0, s1, s2 at pre-activations a0 (any σ, on the host, once per input set). */
@@ -237,9 +259,13 @@ function order0(act: Activation, a0: Float32Array, withS2: boolean): Order0 {
   return { h0, s1, s2 };
 }
 
-/** Double-buffered state: `cur` is read by a step, `next` written, then they swap. */
+/**
+ * Double-buffered state: `cur` is read by a step, `next` written, then they
+ * swap. A1 is not part of it: A1 = −C·G always (G is symmetric and both
+ * start at zero), so a step recomputes it with one plain product instead of
+ * carrying a second [m, n] array in and out of every run.
+ */
 interface State {
-  A1: Float32Array;
   C: Float32Array;
   v: Float32Array;
 }
@@ -250,12 +276,23 @@ export class OrtGramFc2 {
   private readonly f: Float32Array;
   private readonly o0: Order0 | null;
   private readonly hasS2: boolean;
-  private readonly stepS: OrtSession;
-  private readonly fwdS: OrtSession;
+  /** Sessions per "D present" flag (built on first use). */
+  private readonly stepS = new Map<boolean, OrtSession>();
+  private readonly fwdS = new Map<boolean, OrtSession>();
   private otherS: OrtSession | null = null;
   private readonly others = new WeakMap<OrtOtherSet, Order0>();
   private readonly k = new Float32Array(1);
   private readonly yRow: Float32Array;
+  /**
+   * Offset of a loaded A1 from −C·G (null when there is none, the normal
+   * case): only an outside assignment to A1 or C makes one. net folds it
+   * into its pre-activations at w0 (`a0eff`).
+   */
+  private D: Float32Array | null = null;
+  private a0eff: Float32Array;
+  /** Feeds and fetches of a step, built once (the state entries are swapped in place). */
+  private readonly stepFeeds: Record<string, OrtArray>;
+  private readonly stepOut: Record<string, OrtArray>;
 
   /** The engine, or a failure when σ has no graph form (the caller then uses ./gram.ts). */
   static create(rt: OrtRuntime, cfg: OrtGramConfig): Result<OrtGramFc2, OrtGramFailure> {
@@ -270,47 +307,99 @@ export class OrtGramFc2 {
     private readonly cfg: OrtGramConfig,
   ) {
     const { n, m, variant, act } = cfg;
-    const fresh = (): State => ({ A1: new Float32Array(m * n), C: new Float32Array(m * n), v: Float32Array.from(cfg.v0) });
+    const fresh = (): State => ({ C: new Float32Array(m * n), v: Float32Array.from(cfg.v0) });
     this.cur = fresh();
     this.next = fresh();
     this.f = new Float32Array(n);
     this.yRow = new Float32Array(n);
+    this.a0eff = cfg.a0T;
     this.hasS2 = variant === 'quad' && act.d2 !== null;
     this.o0 = variant === 'net' ? null : order0(act, cfg.a0T, this.hasS2);
-    this.stepS = rt.session(encodeOnnxModel(stepGraph(variant, act, this.hasS2, n, m)));
-    this.fwdS = rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, false)));
+    this.stepFeeds = {};
+    this.stepOut = { Cn: { data: this.next.C, dims: [m, n] }, vn: { data: this.next.v, dims: [m, 1] }, f: { data: this.f, dims: [1, n] } };
+    this.session(this.stepS, (d) => stepGraph(variant, act, this.hasS2, n, m, d));
+    this.rebuildFeeds();
   }
 
-  private consts(a0T: Float32Array, o0: Order0 | null, nx: number): Record<string, OrtArray> {
+  private session(cache: Map<boolean, OrtSession>, graph: (withD: boolean) => OnnxGraph): OrtSession {
+    const withD = this.D !== null && this.cfg.variant !== 'net';
+    let s = cache.get(withD);
+    if (!s) cache.set(withD, (s = this.rt.session(encodeOnnxModel(graph(withD)))));
+    return s;
+  }
+
+  private consts(a0T: Float32Array, o0: Order0 | null, nx: number, training: boolean): Record<string, OrtArray> {
     const { m } = this.cfg;
-    if (!o0) return { a0: { data: a0T, dims: [m, nx] } };
+    if (!o0) return { a0: { data: training ? this.a0eff : a0T, dims: [m, nx] } };
     const out: Record<string, OrtArray> = {
       v0: { data: this.cfg.v0, dims: [m, 1] },
       h0: { data: o0.h0, dims: [m, nx] },
       s1: { data: o0.s1, dims: [m, nx] },
     };
     if (this.hasS2) out.s2 = { data: o0.s2!, dims: [m, nx] };
+    if (training && this.D) out.D = { data: this.D, dims: [m, nx] };
     return out;
+  }
+
+  /** The step's feeds (after a load changed D). */
+  private rebuildFeeds(): void {
+    const { n, m } = this.cfg;
+    for (const k of Object.keys(this.stepFeeds)) delete this.stepFeeds[k];
+    Object.assign(this.stepFeeds, {
+      C: { data: this.cur.C, dims: [m, n] },
+      v: { data: this.cur.v, dims: [m, 1] },
+      G: { data: this.cfg.G, dims: [n, n] },
+      y: { data: this.yRow, dims: [1, n] },
+      k: { data: this.k, dims: [1] },
+      ...this.consts(this.cfg.a0T, this.o0, n, true),
+    });
+  }
+
+  /** −C·G [m, n] (state() and load() use this same product, so a round trip leaves no offset). */
+  private minusCG(C: Float32Array): Float32Array {
+    const { n, m } = this.cfg;
+    return ortMatMul(this.rt, C, this.cfg.G, m, n, n, -1);
   }
 
   /** Replace the state: A1 and C unit-major [m, n], v [m] (copied). */
   load(A1T: ArrayLike<number>, CT: ArrayLike<number>, v: ArrayLike<number>): void {
-    this.cur.A1.set(A1T);
     this.cur.C.set(CT);
     this.cur.v.set(v);
+    const P = this.minusCG(this.cur.C);
+    let offset = false;
+    for (let i = 0; i < P.length; i++) {
+      P[i] = A1T[i]! - P[i]!;
+      if (P[i] !== 0) offset = true;
+    }
+    this.D = offset ? P : null;
+    if (this.cfg.variant === 'net') {
+      this.a0eff = this.cfg.a0T;
+      if (this.D) {
+        this.a0eff = new Float32Array(P.length);
+        for (let i = 0; i < P.length; i++) this.a0eff[i] = this.cfg.a0T[i]! + P[i]!;
+      }
+    }
+    this.rebuildFeeds();
   }
 
   /** The state (copies): A1 and C unit-major [m, n], v [m]. */
   state(): { A1T: Float32Array; CT: Float32Array; v: Float32Array } {
-    return { A1T: this.cur.A1.slice(), CT: this.cur.C.slice(), v: this.cur.v.slice() };
+    const A1T = this.minusCG(this.cur.C);
+    if (this.D) for (let i = 0; i < A1T.length; i++) A1T[i] = A1T[i]! + this.D[i]!;
+    return { A1T, CT: this.cur.C.slice(), v: this.cur.v.slice() };
   }
 
   /** Outputs on the bound training inputs. */
   outputs(): Float32Array {
-    const { n, m } = this.cfg;
+    const { n, m, variant, act } = this.cfg;
     const f = new Float32Array(n);
-    this.fwdS.run(
-      { A1: { data: this.cur.A1, dims: [m, n] }, v: { data: this.cur.v, dims: [m, 1] }, ...this.consts(this.cfg.a0T, this.o0, n) },
+    this.session(this.fwdS, (d) => forwardGraph(variant, act, this.hasS2, n, m, false, d)).run(
+      {
+        C: { data: this.cur.C, dims: [m, n] },
+        G: { data: this.cfg.G, dims: [n, n] },
+        v: { data: this.cur.v, dims: [m, 1] },
+        ...this.consts(this.cfg.a0T, this.o0, n, true),
+      },
       { f: { data: f, dims: [1, n] } },
     );
     return f;
@@ -327,14 +416,14 @@ export class OrtGramFc2 {
         this.others.set(x, o0);
       }
     }
-    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true)));
+    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true, false)));
     const f = new Float32Array(x.nx);
     this.otherS.run(
       {
         C: { data: this.cur.C, dims: [m, n] },
         gxT: { data: x.gxT, dims: [n, x.nx] },
         v: { data: this.cur.v, dims: [m, 1] },
-        ...this.consts(x.a0T, o0, x.nx),
+        ...this.consts(x.a0T, o0, x.nx, false),
       },
       { f: { data: f, dims: [1, x.nx] } },
     );
@@ -343,27 +432,17 @@ export class OrtGramFc2 {
 
   /** One GD step on L = c·Σ(f − y)²; returns L before the step. */
   step(y: ArrayLike<number>, eta: number, c: number): number {
-    const { n, m } = this.cfg;
+    const { n, m, variant, act } = this.cfg;
     this.k[0] = (eta * 2 * c) / Math.sqrt(m);
     for (let i = 0; i < n; i++) this.yRow[i] = y[i]!;
     const { cur, next } = this;
-    this.stepS.run(
-      {
-        A1: { data: cur.A1, dims: [m, n] },
-        C: { data: cur.C, dims: [m, n] },
-        v: { data: cur.v, dims: [m, 1] },
-        G: { data: this.cfg.G, dims: [n, n] },
-        y: { data: this.yRow, dims: [1, n] },
-        k: { data: this.k, dims: [1] },
-        ...this.consts(this.cfg.a0T, this.o0, n),
-      },
-      {
-        A1n: { data: next.A1, dims: [m, n] },
-        Cn: { data: next.C, dims: [m, n] },
-        vn: { data: next.v, dims: [m, 1] },
-        f: { data: this.f, dims: [1, n] },
-      },
-    );
+    const feeds = this.stepFeeds;
+    const out = this.stepOut;
+    feeds.C!.data = cur.C;
+    feeds.v!.data = cur.v;
+    out.Cn!.data = next.C;
+    out.vn!.data = next.v;
+    this.session(this.stepS, (d) => stepGraph(variant, act, this.hasS2, n, m, d)).run(feeds, out);
     this.cur = next;
     this.next = cur;
     let loss = 0;
@@ -375,8 +454,7 @@ export class OrtGramFc2 {
   }
 
   dispose(): void {
-    this.stepS.dispose();
-    this.fwdS.dispose();
+    for (const s of [...this.stepS.values(), ...this.fwdS.values()]) s.dispose();
     this.otherS?.dispose();
   }
 }

@@ -84,25 +84,40 @@ describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram eng
     });
   }
 
-  it('an outside assignment to the variables reaches the onnxruntime state', () => {
-    const x = tf.tensor2d(new Rng(5, 'x').normal32(n * d), [n, d]);
-    const y = tf.tensor1d(Float32Array.from(new Rng(5, 'y').rademacher(n)));
-    const [a, b] = [model('relu', 'quad', x, true), model('relu', 'quad', x, false)];
-    for (let t = 0; t < 30; t++) {
-      if (t === 10) {
-        for (const mdl of [a, b]) {
-          const v = mdl.variables[1]!;
-          v.assign(tf.tidy(() => tf.mul(v, 0.8)));
+  for (const variant of ['net', 'lin', 'quad'] as const) {
+    for (const which of ['v', 'A1 and v'] as const) {
+      it(`${variant}: an outside assignment to ${which} reaches the onnxruntime state`, () => {
+        const x = tf.tensor2d(new Rng(5, 'x').normal32(n * d), [n, d]);
+        const xt = tf.tensor2d(new Rng(5, 'xt').normal32(9 * d), [9, d]);
+        const y = tf.tensor1d(Float32Array.from(new Rng(5, 'y').rademacher(n)));
+        const act = variant === 'quad' ? 'tanh' : 'relu';
+        const [a, b] = [model(act, variant, x, true), model(act, variant, x, false)];
+        let moved = 0;
+        for (let t = 0; t < 30; t++) {
+          if (t === 10) {
+            for (const mdl of [a, b]) {
+              const [A1, v] = mdl.variables as tf.Variable[];
+              v!.assign(tf.tidy(() => tf.mul(v!, 0.8)));
+              // A1 no longer −C·G: the onnxruntime engine must carry the offset
+              if (which !== 'v') A1!.assign(tf.tidy(() => tf.add(tf.mul(A1!, 0.9), 0.01)));
+            }
+          }
+          const la = a.gdStep(x, y, 0.5, 1 / n);
+          const lb = b.gdStep(x, y, 0.5, 1 / n);
+          if (t === 10) moved = lb;
+          expect(Math.abs(la - lb)).toBeLessThan(1e-5 * lb);
         }
-      }
-      const la = a.gdStep(x, y, 0.5, 1 / n);
-      const lb = b.gdStep(x, y, 0.5, 1 / n);
-      expect(Math.abs(la - lb)).toBeLessThan(1e-5 * lb);
+        expect(a.gramEngine).toBe('onnxruntime');
+        expect(maxRel(tf.tidy(() => a.predict(x).dataSync()), tf.tidy(() => b.predict(x).dataSync()))).toBeLessThan(1e-5);
+        expect(maxRel(tf.tidy(() => a.predict(xt).dataSync()), tf.tidy(() => b.predict(xt).dataSync()))).toBeLessThan(1e-5);
+        a.variables.forEach((v, i) => expect(maxRel(v.dataSync(), b.variables[i]!.dataSync())).toBeLessThan(1e-5));
+        expect(moved).toBeGreaterThan(0);
+        a.dispose();
+        b.dispose();
+        tf.dispose([x, xt, y]);
+      });
     }
-    a.dispose();
-    b.dispose();
-    tf.dispose([x, y]);
-  });
+  }
 
   it('memory does not grow over 1000 steps with test evaluations (native, host and tfjs)', () => {
     // state arrays of 64×1000 floats (256 KB): leaking one per step would show as 250 MB
