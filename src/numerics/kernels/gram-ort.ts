@@ -38,7 +38,7 @@ import { type Result, ok, err } from '../../core/result.js';
 import { ortActivationUnsupported } from '../../messages/numerics.js';
 import type { Activation } from '../ops.js';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from '../ort/onnx.js';
-import type { OrtArray, OrtRuntime, OrtSession } from '../ort/runtime.js';
+import { ORT_NO_SPIN, ortSpins, type OrtArray, type OrtRuntime, type OrtSession } from '../ort/runtime.js';
 import { ortMatMul } from '../ort/matmul.js';
 
 export interface OrtGramConfig {
@@ -324,7 +324,7 @@ export class OrtGramFc2 {
   private session(cache: Map<boolean, OrtSession>, graph: (withD: boolean) => OnnxGraph): OrtSession {
     const withD = this.D !== null && this.cfg.variant !== 'net';
     let s = cache.get(withD);
-    if (!s) cache.set(withD, (s = this.rt.session(encodeOnnxModel(graph(withD)))));
+    if (!s) cache.set(withD, (s = this.rt.session(encodeOnnxModel(graph(withD)), this.spin(this.cfg.n))));
     return s;
   }
 
@@ -353,6 +353,11 @@ export class OrtGramFc2 {
       k: { data: this.k, dims: [1] },
       ...this.consts(this.cfg.a0T, this.o0, n, true),
     });
+  }
+
+  /** Session options for a graph over [m, nx] arrays (../ort/runtime.ts's ORT_NO_SPIN). */
+  private spin(nx: number): Record<string, unknown> | undefined {
+    return ortSpins(this.cfg.m * Math.max(nx, this.cfg.n)) ? undefined : { ...ORT_NO_SPIN };
   }
 
   /** −C·G [m, n] (state() and load() use this same product, so a round trip leaves no offset). */
@@ -416,7 +421,7 @@ export class OrtGramFc2 {
         this.others.set(x, o0);
       }
     }
-    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true, false)));
+    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true, false)), this.spin(x.nx));
     const f = new Float32Array(x.nx);
     this.otherS.run(
       {

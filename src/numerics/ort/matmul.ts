@@ -9,7 +9,7 @@
  * runtime.
  */
 import { encodeOnnxModel, type OnnxNode } from './onnx.js';
-import type { OrtRuntime, OrtSession } from './runtime.js';
+import { ORT_NO_SPIN, type OrtRuntime, type OrtSession } from './runtime.js';
 
 export interface MatMulFlags {
   /** Use Bᵀ: B is given as [N, K]. */
@@ -39,6 +39,8 @@ function sessionFor(rt: OrtRuntime, flags: MatMulFlags): OrtSession {
         ],
         outputs: [{ name: 'out', dims: flags.transOut ? ['N', 'M'] : ['M', 'N'] }],
       }),
+      // one-off large products: waking the workers costs nothing next to them
+      ORT_NO_SPIN,
     );
     byKey.set(key, s);
   }

@@ -33,6 +33,23 @@ export interface OrtSession {
   dispose(): void;
 }
 
+/**
+ * Session options that stop the intra-op workers from spin-waiting after a
+ * run. Why: every session has its own worker pool, and on a 2-core machine a
+ * worker of one session spinning after its run steals a core from the next
+ * session's run (the Gram step and the test evaluation alternate) and from
+ * Node's own threads: measured on W4 (5000×256, test of 2000 every 10
+ * steps) the step went from 12.5 to 9.5 ms and the evaluation from 84 to
+ * 52 ms on average. Small graphs run back to back (W3's step, ~0.5 ms)
+ * keep spinning: waking a sleeping worker per op costs them ~20%.
+ */
+export const ORT_NO_SPIN: Readonly<Record<string, unknown>> = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+
+/** Whether a session whose largest array has `elems` elements should spin-wait (see ORT_NO_SPIN). */
+export function ortSpins(elems: number): boolean {
+  return elems < 1 << 20;
+}
+
 /** The loaded runtime: its version (for fingerprints), its thread count, and a session factory. */
 export interface OrtRuntime {
   readonly version: string;

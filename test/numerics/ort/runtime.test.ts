@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { numericPackages } from '../../../src/numerics/backend.js';
-import { loadOrt, ortRunCount, ortSwitchedOff, ortThreads, resetOrtForTests } from '../../../src/numerics/ort/runtime.js';
+import { ORT_NO_SPIN, loadOrt, ortRunCount, ortSpins, ortSwitchedOff, ortThreads, resetOrtForTests } from '../../../src/numerics/ort/runtime.js';
 import { ortBadThreads, ortDisabled } from '../../../src/messages/numerics.js';
 import { encodeOnnxModel } from '../../../src/numerics/ort/onnx.js';
 import os from 'node:os';
@@ -65,5 +65,22 @@ describe.skipIf(!loaded.ok)(`onnxruntime loaded${skip}`, () => {
     // xᵀw = [1 − 3 + 10, 2 − 4 + 12] = [8, 10]
     expect(Array.from(y)).toEqual([17, 21]);
     expect(ortRunCount()).toBe(before + 1);
+  });
+
+  it('accepts the no-spin session option (large graphs) and computes the same; small graphs keep spinning', () => {
+    const rt = loadOrt();
+    if (!rt.ok) throw new Error(rt.error.message);
+    const model = encodeOnnxModel({ nodes: [{ op: 'Mul', inputs: ['x', 'x'], outputs: ['y'] }], inputs: [{ name: 'x', dims: ['n'] }], outputs: [{ name: 'y', dims: ['n'] }] });
+    const x = Float32Array.from({ length: 1000 }, (_, i) => i / 7 - 50);
+    const out = [new Float32Array(1000), new Float32Array(1000)];
+    [undefined, ORT_NO_SPIN].forEach((opt, i) => {
+      const s = rt.value.session(model, opt ? { ...opt } : undefined);
+      s.run({ x: { data: x, dims: [1000] } }, { y: { data: out[i]!, dims: [1000] } });
+      s.dispose();
+    });
+    expect(out[1]![999]).toBe(Math.fround(x[999]! * x[999]!));
+    expect(Array.from(out[1]!)).toEqual(Array.from(out[0]!));
+    expect(ortSpins(1024 * 128)).toBe(true);
+    expect(ortSpins(5000 * 256)).toBe(false);
   });
 });
