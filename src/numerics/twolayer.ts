@@ -130,6 +130,18 @@ function unitSum(h: Float32Array, w: ArrayLike<number>, m: number, nx: number): 
   return out;
 }
 
+/**
+ * Digests of initial weights by array identity: the init memo hands every
+ * run of an experiment the same w0 array (never written to), and hashing
+ * 15 M floats per model costs ~70 ms.
+ */
+const w0Digests = new WeakMap<Float32Array, string>();
+function weightDigest(w0: Float32Array): string {
+  let d = w0Digests.get(w0);
+  if (!d) w0Digests.set(w0, (d = digest(w0)));
+  return d;
+}
+
 /** Small LRU of host copies of input tensors (tensors are immutable, so identity is a safe key). */
 class HostCache {
   private readonly map = new Map<tf.Tensor, Float32Array>();
@@ -151,7 +163,8 @@ export class TwoLayerModel implements TrainableModel {
   private readonly vars: readonly tf.Variable[];
   private readonly W: tf.Variable | null;
   private readonly v: tf.Variable;
-  private readonly W0: tf.Tensor2D;
+  /** W0 as a tensor, made on first use (the Gram fast paths never need it: 61 MB into the wasm heap at CIFAR scale). */
+  private W0t: tf.Tensor2D | null = null;
   private readonly v0: tf.Tensor1D;
   private readonly units: number;
   private readonly sqrtFan: number;
@@ -162,7 +175,7 @@ export class TwoLayerModel implements TrainableModel {
   private readonly A1: tf.Variable | null;
   private readonly C: tf.Variable | null;
   private readonly Gs: tf.Tensor2D | null;
-  private readonly w0sq: number;
+  private w0sqMemo: number | null = null;
   /**
    * Fast path for the FC on 1-D inputs with a piecewise-linear σ
    * (kernels/rank1.ts). Its host arrays and the tf.Variables are mirrors:
@@ -190,12 +203,8 @@ export class TwoLayerModel implements TrainableModel {
     this.units = cfg.positions * cfg.width;
     this.sqrtFan = Math.sqrt(cfg.fan);
     this.sqrtU = Math.sqrt(this.units);
-    this.W0 = tf.keep(tf.tensor2d(cfg.w0, [cfg.fan, cfg.width]));
     this.v0 = tf.keep(tf.tensor1d(cfg.v0));
     this.v = tf.variable(this.v0, true, undefined, 'float32');
-    let w0sq = 0;
-    for (const w of cfg.w0) w0sq += w * w;
-    this.w0sq = w0sq;
     if (cfg.gramX) {
       if (cfg.kind !== 'fc2') throw new Error('TwoLayerModel: the Gram-matrix mode applies to the FC only');
       this.gramX = cfg.gramX;
@@ -222,6 +231,21 @@ export class TwoLayerModel implements TrainableModel {
     this.fast = fast;
     this.gramFast = fast && this.gramX !== null;
     this.linFast = this.gramFast && cfg.variant === 'lin';
+  }
+
+  private get W0(): tf.Tensor2D {
+    return (this.W0t ??= tf.keep(tf.tensor2d(this.cfg.w0, [this.cfg.fan, this.cfg.width])));
+  }
+
+  /** ‖W0‖², computed on first use (a pass over fan·width floats). */
+  private get w0sq(): number {
+    if (this.w0sqMemo === null) {
+      const w0 = this.cfg.w0;
+      let s = 0;
+      for (let i = 0; i < w0.length; i++) s += w0[i]! * w0[i]!;
+      this.w0sqMemo = s;
+    }
+    return this.w0sqMemo;
   }
 
   /** Trainable parameters. Handing them out means they may be assigned: the host mirrors reload before their next use. */
@@ -284,7 +308,7 @@ export class TwoLayerModel implements TrainableModel {
    * one experiment compute them once.
    */
   private a0T(x: tf.Tensor): Float32Array {
-    this.w0Digest ??= digest(this.cfg.w0);
+    this.w0Digest ??= weightDigest(this.cfg.w0);
     const key = `fc2/a0T|${this.w0Digest}|${this.digestOf(x)}|${this.cfg.fan}|${this.cfg.width}`;
     return preactMemo.get(key, () => {
       const rt = this.ort();
@@ -422,7 +446,7 @@ export class TwoLayerModel implements TrainableModel {
       const rt = this.ort();
       const ort = rt ? OrtGramFc2.create(rt, { ...cfg, G: this.Gs!.dataSync() as Float32Array }) : null;
       this.gram = ort?.ok ? ortEngine(ort.value, n, m) : tfEngine(new GramFc2({ ...cfg, G: this.Gs! }));
-      this.hostStale = true;
+      // a fresh engine starts at w0 (A1 = C = 0, v = v0), as the variables do unless they were handed out (then hostStale is set)
     }
     const g = this.gram;
     if (this.hostStale) {
@@ -685,7 +709,8 @@ export class TwoLayerModel implements TrainableModel {
     this.gram?.dispose();
     this.others.clear();
     if (this.lin) tf.dispose([this.lin.gA, this.lin.P]);
-    tf.dispose([this.W0, this.v0, this.v]);
+    tf.dispose([this.v0, this.v]);
+    if (this.W0t) this.W0t.dispose();
     if (this.W) this.W.dispose();
     if (this.A1) this.A1.dispose();
     if (this.C) this.C.dispose();
