@@ -34,6 +34,7 @@
  * (ReLU, the homogeneous family, identity, tanh, swish).
  */
 import type { Variant } from '../../config/types.js';
+import type { GramConfig } from './gram.js';
 import { type Result, ok, err } from '../../core/result.js';
 import { ortActivationUnsupported } from '../../messages/numerics.js';
 import type { Activation } from '../ops.js';
@@ -41,14 +42,12 @@ import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from '../ort/onnx.js';
 import { ORT_NO_SPIN, ortSpins, type OrtArray, type OrtRuntime, type OrtSession } from '../ort/runtime.js';
 import { ortMatMul } from '../ort/matmul.js';
 
-export interface OrtGramConfig {
-  variant: Variant;
-  act: Activation;
-  n: number;
-  m: number;
-  /** Pre-activations at w0 on the bound training inputs, unit-major [m, n] (not copied: keep it unchanged). */
-  a0T: Float32Array;
-  v0: Float32Array;
+/**
+ * The tfjs engine's configuration (./gram.ts) with G on the host: the same
+ * problem, so the two engines can be swapped and compared. `a0T` is not
+ * copied here: keep it unchanged while the engine lives.
+ */
+export interface OrtGramConfig extends Omit<GramConfig, 'G'> {
   /** G = XXᵀ/d [n, n] (symmetric). */
   G: Float32Array;
 }
