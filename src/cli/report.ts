@@ -15,6 +15,7 @@ import { buildComparison, buildReport, materializeReport } from '../report/html.
 import type { MissingData, ReportInput, ReportPaper, StageFailure } from '../report/types.js';
 import { STAGE_META } from '../../stages/manifest.js';
 import { materializeReportEntry, reportInputFrom, reportStage, type ReportArtifact, type ReportStageFigure, type ReportStageParams } from '../../stages/report/index.js';
+import { reportMessages } from '../messages/report.js';
 import { figureStatuses, isMissingData, type FigureStatus } from './figure-status.js';
 import { catapultVersion, gitInfo, REPORT_PACKAGES, versions } from './runtime.js';
 import type { Session } from './session.js';
@@ -49,6 +50,9 @@ export async function gatherReport(s: Session, cache: Cache): Promise<Gathered> 
   const statuses = await figureStatuses(s, cache);
   const git = gitInfo(s.repoRoot);
   const packages = { catapult: catapultVersion(s.repoRoot), ...s.numericPackages, ...versions(REPORT_PACKAGES, s.repoRoot) };
+  // Which engines computed the numbers: the tfjs backend, and onnxruntime when the keys include it.
+  const ort = s.numericPackages['onnxruntime-node'];
+  const backendLine = ort ? reportMessages.backendWithOrt(s.backend, ort) : s.backend;
   const profileFlag = s.loaded.profile ? ` --profile ${s.loaded.profile}` : '';
   const inputs: ArtifactInput[] = [];
   const figures: ReportStageFigure[] = [];
@@ -122,7 +126,7 @@ export async function gatherReport(s: Session, cache: Cache): Promise<Gathered> 
       stages,
       ...(git.commit ? { gitCommit: git.commit, gitDirty: git.dirty } : {}),
       packages,
-      backend: s.backend,
+      backend: backendLine,
       seeds,
       wallSeconds: Math.round(wallMs) / 1000,
       command: `npx catapult run ${fig}${profileFlag}`,
@@ -134,7 +138,7 @@ export async function gatherReport(s: Session, cache: Cache): Promise<Gathered> 
     project: {
       ...(git.commit ? { gitCommit: git.commit, gitDirty: git.dirty } : {}),
       packages,
-      backend: s.backend,
+      backend: backendLine,
       ...(s.loaded.profile ? { profile: s.loaded.profile } : {}),
       configFile: s.loaded.file,
     },

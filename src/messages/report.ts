@@ -6,6 +6,8 @@
 const list = (xs: readonly string[]): string => xs.join(', ');
 
 export const reportMessages = {
+  /** The provenance's "backend" line when onnxruntime computed the two-layer nets' Gram engine. */
+  backendWithOrt: (backend: string, ort: string): string => `${backend} (tfjs), with onnxruntime-node ${ort} for the two-layer nets' Gram-matrix engine`,
   // ---------------------------------------------------------------- templates & charts
   placeholderMissing: (names: readonly string[]): string => `chart template has unfilled placeholder(s): ${list(names)}`,
   templateMissing: (name: string, path: string): string => `chart template "${name}" not found (looked for ${path})`,
