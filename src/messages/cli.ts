@@ -15,6 +15,8 @@ export const EXIT = {
   missingData: 4,
   /** Interrupted with Ctrl-C; no partial cache entries were left. */
   interrupted: 130,
+  /** `exec` stopped by SIGTERM (scancel, a Slurm time limit); nothing partial was stored. */
+  terminated: 143,
 } as const;
 
 const EXIT_CODES_TEXT = `Exit codes:

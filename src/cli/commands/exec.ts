@@ -13,9 +13,6 @@ import type { Io } from '../io.js';
 import { repoRoot } from '../runtime.js';
 import { registryModule } from './run.js';
 
-/** Exit status when Slurm's SIGTERM (scancel, time limit) stops the task. */
-export const EXIT_TERMINATED = 143;
-
 export async function cmdExec(args: ParsedArgs, io: Io): Promise<number> {
   const [batch, ...extra] = args.positionals;
   if (batch === undefined || extra.length > 0) {
@@ -27,7 +24,7 @@ export async function cmdExec(args: ParsedArgs, io: Io): Promise<number> {
   const root = repoRoot();
   // scancel and time limits send SIGTERM: stop at once. Nothing reads as stored
   // until the cache's final rename, so dying here leaves no complete-looking entry.
-  const onTerm = (): void => process.exit(EXIT_TERMINATED);
+  const onTerm = (): void => process.exit(EXIT.terminated);
   process.on('SIGTERM', onTerm);
   try {
     const r = await execTask(batch, index, {

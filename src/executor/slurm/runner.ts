@@ -99,8 +99,6 @@ export class SlurmRunner implements StageRunner {
   /** Largest chunk to submit now: `maxArraySize`, halved on each submit-limit refusal. */
   private chunkLimit: number;
   private limitNoticed = false;
-  /** Every job id submitted (for tests and the run summary). */
-  readonly submittedJobs: string[] = [];
 
   constructor(private readonly options: SlurmRunnerOptions) {
     this.runDir = options.runDir ?? path.join(options.cacheDir, 'slurm', runId());
@@ -249,7 +247,6 @@ export class SlurmRunner implements StageRunner {
       return 'failed';
     }
     const id = sub.value;
-    this.submittedJobs.push(id);
     o.notice(M.submitted(id, chunk.length, kind, chunk[0]!.instance.id, args));
     chunk.forEach((t, i) => {
       const jobId = array ? `${id}_${i}` : id;
