@@ -146,7 +146,8 @@ describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram eng
     expect(a.gramEngine).toBe('onnxruntime');
     expect(tf.memory().numTensors).toBe(tensors);
     expect(after.rss - before.rss).toBeLessThan(64 * 1024 * 1024);
-    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
+    // uncollected garbage moves this by ~17 MB from run to run (seen on a clean-clone CI run); a leak moves it by 250 MB
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 * 1024 * 1024);
     a.dispose();
     tf.dispose([x, xt, y]);
   });
