@@ -78,6 +78,9 @@ function graphActivation(act: Activation): boolean {
   return act.slopes !== null || act.name === 'tanh' || act.name === 'swish';
 }
 
+/** Floats per [units, nx] block when evaluating another input set (≈ 5 MB: stays in cache; see outputsAt). */
+const OTHER_BLOCK_FLOATS = 1_250_000;
+
 /** A tiny graph builder: fresh names for intermediates, scalar constants as initializers. */
 class Builder {
   readonly nodes: OnnxNode[] = [];
@@ -173,7 +176,7 @@ function forwardNodes(
 }
 
 /** Graph inputs holding the variant's constants, for `nx` columns (`d`: lin/quad's offset D of A1, see OrtGramFc2). */
-function constInputs(variant: Variant, hasS2: boolean, m: number, nx: number | string, d = false): OnnxGraph['inputs'] {
+function constInputs(variant: Variant, hasS2: boolean, m: number | string, nx: number | string, d = false): OnnxGraph['inputs'] {
   if (variant === 'net') return [{ name: 'a0', dims: [m, nx] }];
   return [
     { name: 'v0', dims: [m, 1] },
@@ -227,8 +230,12 @@ function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number,
   );
 }
 
-/** Outputs on the training inputs (A1 from C·G as in a step) or, with `other`, on another set (A1 = −C·G_xᵀ). */
-function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, other: boolean, withD: boolean): OnnxGraph {
+/**
+ * Outputs on the training inputs (A1 from C·G as in a step) or, with `other`, on another set (A1 = −C·G_xᵀ).
+ * `rows` is the unit dimension of the inputs: `m`, or a symbolic name when the set is evaluated in blocks of units
+ * (f is a sum over units, so blocks add up; q stays 1/√m).
+ */
+function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, other: boolean, withD: boolean, rows: number | string = m): OnnxGraph {
   const b = new Builder();
   const q = 1 / Math.sqrt(m);
   const nx = other ? 'nx' : n;
@@ -238,7 +245,7 @@ function forwardGraph(variant: Variant, act: Activation, hasS2: boolean, n: numb
   b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
   const state = other ? [{ name: 'gxT', dims: [n, nx] }] : [{ name: 'G', dims: [n, n] }];
   return b.graph(
-    [{ name: 'C', dims: [m, n] }, ...state, { name: 'v', dims: [m, 1] }, ...constInputs(variant, hasS2, m, nx, withD && !other)],
+    [{ name: 'C', dims: [rows, n] }, ...state, { name: 'v', dims: [rows, 1] }, ...constInputs(variant, hasS2, rows, nx, withD && !other)],
     [{ name: 'f', dims: [1, nx] }],
   );
 }
@@ -420,17 +427,28 @@ export class OrtGramFc2 {
         this.others.set(x, o0);
       }
     }
-    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true, false)), this.spin(x.nx));
+    this.otherS ??= this.rt.session(encodeOnnxModel(forwardGraph(variant, act, this.hasS2, n, m, true, false, 'rows')), this.spin(x.nx));
+    // Blocks of units whose [rows, nx] intermediates stay in cache instead of passes over the whole [m, nx]
+    // matrix: at 5000×2000 one evaluation took 52 → 47 ms (net; quad unchanged at 46 ms), same FLOPs.
+    const block = Math.max(1, Math.min(m, Math.round(OTHER_BLOCK_FLOATS / x.nx)));
+    const feeds: Record<string, OrtArray> = {
+      C: { data: this.cur.C, dims: [m, n] },
+      v: { data: this.cur.v, dims: [m, 1] },
+      ...this.consts(x.a0T, o0, x.nx, false),
+    };
+    const gxT = { data: x.gxT, dims: [n, x.nx] };
     const f = new Float32Array(x.nx);
-    this.otherS.run(
-      {
-        C: { data: this.cur.C, dims: [m, n] },
-        gxT: { data: x.gxT, dims: [n, x.nx] },
-        v: { data: this.cur.v, dims: [m, 1] },
-        ...this.consts(x.a0T, o0, x.nx, false),
-      },
-      { f: { data: f, dims: [1, x.nx] } },
-    );
+    const part = new Float32Array(x.nx);
+    for (let j0 = 0; j0 < m; j0 += block) {
+      const j1 = Math.min(m, j0 + block);
+      const blockFeeds: Record<string, OrtArray> = { gxT };
+      for (const [name, a] of Object.entries(feeds)) {
+        const width = a.dims[1]!;
+        blockFeeds[name] = { data: a.data.subarray(j0 * width, j1 * width), dims: [j1 - j0, width] };
+      }
+      this.otherS.run(blockFeeds, { f: { data: part, dims: [1, x.nx] } });
+      for (let i = 0; i < x.nx; i++) f[i] = f[i]! + part[i]!;
+    }
     return f;
   }
 
