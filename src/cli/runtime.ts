@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../config/types.js';
+import { packageVersion as resolvePackageVersion } from '../numerics/packages.js';
 
 /** The catapult checkout: the nearest ancestor of this file holding package.json named "catapult". */
 export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -50,35 +51,13 @@ export function gitInfo(root: string): GitInfo {
 
 const require = createRequire(import.meta.url);
 
-/** Version of an installed package, or null. */
+/** Version of an installed package, or null (one resolver for the whole project: src/numerics/packages.ts). */
 export function packageVersion(name: string, root: string): string | null {
-  try {
-    const pkgPath = require.resolve(`${name}/package.json`, { paths: [root] });
-    return (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
-  } catch {
-    return null;
-  }
+  return resolvePackageVersion(name, root);
 }
 
-/** Packages whose versions can change numbers; they enter the key of numeric stages. */
-export const NUMERIC_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-node'];
 /** Packages that shape charts and the report; shown in provenance. */
 export const REPORT_PACKAGES = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'];
-
-/**
- * The packages that decide a numeric stage's numbers in this run: the tfjs
- * ones, plus `onnxruntime-node` when the numerics will use it (installed and
- * not switched off by CATAPULT_ORT=0 / CATAPULT_FAST_KERNELS=0) — its kernels
- * round differently from wasm's, so results with and without it must not
- * share keys. Decided without loading it; workers load it and refuse to run
- * if it does not (see stages/index.ts `prepareWorker`), so keys never lie.
- */
-export function numericRuntime(root: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const out = versions(NUMERIC_PACKAGES, root);
-  const ort = packageVersion('onnxruntime-node', root);
-  if (ort && env.CATAPULT_ORT !== '0' && env.CATAPULT_FAST_KERNELS !== '0') out['onnxruntime-node'] = ort;
-  return out;
-}
 
 export function versions(names: readonly string[], root: string): Record<string, string> {
   const out: Record<string, string> = {};

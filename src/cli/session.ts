@@ -21,7 +21,8 @@ import { STAGE_META } from '../../stages/manifest.js';
 import { datasetParamsWith } from '../../stages/dataset/params.js';
 import type { ChecksumTable } from '../data/types.js';
 import type { CommonOptions } from './args.js';
-import { numericRuntime, repoRoot, resolveBackend } from './runtime.js';
+import { numericPackages as numericPackagesFor } from '../numerics/packages.js';
+import { repoRoot, resolveBackend } from './runtime.js';
 
 /** Environment variable naming the cache directory (below --cache-dir, above execution.cacheDir). */
 export const CACHE_DIR_ENV = 'CATAPULT_CACHE_DIR';
@@ -64,7 +65,7 @@ export function openSession(common: CommonOptions, env: NodeJS.ProcessEnv = proc
   const configured = config.execution?.cacheDir;
   const cacheDir = given === null && configured !== undefined ? resolve(projectDir, configured) : memoDir;
   const backend = resolveBackend(common.backend ?? config.defaults.backend, root);
-  const numericPackages = numericRuntime(root, env);
+  const numericPackages = numericPackagesFor(env, root);
   const graph = buildGraph(config, { datasetParams: datasetParamsFor(root) });
   const keys = computeKeys(graph, { repoRoot: root, backend, numericPackages, meta: STAGE_META });
   let cache: Promise<FsCache> | undefined;

@@ -9,11 +9,9 @@
  * pure-JS kernels), then the pure-JS `cpu` backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Result, ok, err } from '../core/result.js';
 import { backendUnavailable } from '../messages/numerics.js';
-import { loadOrt } from './ort/runtime.js';
 
 export type BackendRequest = 'auto' | 'wasm' | 'cpu' | 'node';
 
@@ -29,33 +27,7 @@ export interface BackendFailure {
   message: string;
 }
 
-const require = createRequire(import.meta.url);
-
-function packageVersion(pkg: string): string | undefined {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Versions of the installed tfjs packages (absent ones omitted), plus
- * `onnxruntime-node` when the numerics will use it in this process (it
- * loads and neither CATAPULT_ORT=0 nor CATAPULT_FAST_KERNELS=0 is set):
- * its kernels round differently from wasm's, so results computed with and
- * without it must not share cache keys. Goes into fingerprints.
- */
-export function numericPackages(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node']) {
-    const v = packageVersion(p);
-    if (v !== undefined) out[p] = v;
-  }
-  const ort = loadOrt();
-  if (ort.ok) out['onnxruntime-node'] = ort.value.version;
-  return out;
-}
+export { numericPackages } from './packages.js';
 
 function info(): BackendInfo {
   return { name: tf.getBackend(), version: tf.version.tfjs };
