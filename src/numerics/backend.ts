@@ -9,6 +9,7 @@
  * pure-JS kernels), then the pure-JS `cpu` backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Result, ok, err } from '../core/result.js';
 import { backendUnavailable } from '../messages/numerics.js';
@@ -28,6 +29,8 @@ export interface BackendFailure {
 }
 
 export { numericPackages } from './packages.js';
+
+const require = createRequire(import.meta.url);
 
 function info(): BackendInfo {
   return { name: tf.getBackend(), version: tf.version.tfjs };
