@@ -180,6 +180,23 @@ async function writeFileSynced(file: string, data: Uint8Array | string, fsync: b
   }
 }
 
+/**
+ * Writes a file so that a reader sees all of it or nothing: a uniquely named
+ * temporary beside it (fsync'd when asked), then a rename. Used for run
+ * records and for the Slurm runner's batch files and reports in the cache dir.
+ */
+export async function writeFileAtomic(file: string, data: Uint8Array | string, options: { fsync?: boolean } = {}): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFileSynced(tmp, data, options.fsync ?? false);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   let h: fs.FileHandle | undefined;
   try {
@@ -484,11 +501,7 @@ export class FsCache implements Cache {
       status: timing.status ?? 'done',
       ...(timing.error !== undefined ? { error: timing.error } : {}),
     };
-    const file = this.runFile(id);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFileSynced(tmp, JSON.stringify(record), this.fsync);
-    await fs.rename(tmp, file);
+    await writeFileAtomic(this.runFile(id), JSON.stringify(record), { fsync: this.fsync });
   }
 
   async lastRun(id: string): Promise<RunRecord | undefined> {

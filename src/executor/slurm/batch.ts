@@ -14,8 +14,6 @@
  * shared cache by key and verified; the result is written there with the
  * cache's atomic protocol.
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Fingerprint } from '../../cache/fingerprint.js';
 import type { JsonValue } from '../../core/json.js';
@@ -57,14 +55,6 @@ export interface TaskReport {
   /** The entry was already there (another job or an earlier run wrote it first). */
   readonly alreadyCached?: boolean;
   readonly error?: string;
-}
-
-/** Writes a file so that a reader sees all of it or nothing (tmp + rename). */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
 }
 
 /** Single-quotes a word for sh. */

@@ -16,13 +16,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { FsCache } from '../../cache/store.js';
+import { FsCache, writeFileAtomic } from '../../cache/store.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { ArtifactInput, StageImpl, StageKind } from '../../core/stage.js';
 import { slurmMessages as M } from '../../messages/slurm.js';
 import { failureMessage } from '../execute.js';
 import { runStage } from '../in-process.js';
-import { BATCH_VERSION, reportPath, writeAtomic, type BatchFile, type TaskReport, type TaskSpec } from './batch.js';
+import { BATCH_VERSION, reportPath, type BatchFile, type TaskReport, type TaskSpec } from './batch.js';
 
 export type ExecFailure =
   | { readonly reason: 'batch-unreadable'; readonly message: string }
@@ -76,7 +76,7 @@ export async function execTask(batchFile: string, index: number, options: ExecOp
   const report: TaskReport = result.ok
     ? { ...base, ok: true, wallMs, ...(result.value.alreadyCached ? { alreadyCached: true } : {}) }
     : { ...base, ok: false, wallMs, error: result.error.message };
-  await writeAtomic(reportPath(runDir, task.key), JSON.stringify(report, null, 1)).catch(() => undefined);
+  await writeFileAtomic(reportPath(runDir, task.key), JSON.stringify(report, null, 1)).catch(() => undefined);
   options.log(result.ok ? M.execDone(task.instance.id, task.key, wallMs, result.value.alreadyCached) : M.execFailed(task.instance.id, result.error.message));
   return result.ok ? ok(report) : result;
 }

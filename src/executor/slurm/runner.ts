@@ -21,13 +21,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Cache } from '../../cache/store.js';
+import { writeFileAtomic, type Cache } from '../../cache/store.js';
 import type { JsonValue } from '../../core/json.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { ArtifactInput, StageInstance, StageKind } from '../../core/stage.js';
 import { slurmMessages as M } from '../../messages/slurm.js';
 import type { RunTarget, StageFailure, StageReporter, StageRunner, StageStored, StageSuccess } from '../types.js';
-import { BATCH_VERSION, jobScript, reportPath, writeAtomic, type BatchFile, type TaskReport } from './batch.js';
+import { BATCH_VERSION, jobScript, reportPath, type BatchFile, type TaskReport } from './batch.js';
 import type { JobRecord, SlurmCallFailure, SlurmClient } from './client.js';
 import type { SlurmSettings } from './settings.js';
 
@@ -211,9 +211,9 @@ export class SlurmRunner implements StageRunner {
           inputs: t.inputs.map((i) => ({ id: i.id, kind: i.kind, key: i.key })),
         })),
       };
-      await writeAtomic(batchFile, JSON.stringify(batch));
+      await writeFileAtomic(batchFile, JSON.stringify(batch));
       const description = `${chunk.length} ${kind} task(s) of run ${batch.runId}`;
-      await writeAtomic(scriptFile, jobScript({ command: s.command, repoRoot: o.repoRoot, batchFile, description }));
+      await writeFileAtomic(scriptFile, jobScript({ command: s.command, repoRoot: o.repoRoot, batchFile, description }));
       await fs.chmod(scriptFile, 0o755);
     } catch (e) {
       const message = M.notStarted(`cannot write to ${this.runDir}: ${e instanceof Error ? e.message : String(e)}`);
