@@ -14,8 +14,11 @@ import type { ParsedArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { isMissingData } from '../figure-status.js';
 import { writeReport } from '../report.js';
-import { withSession } from '../session.js';
+import { withSession, type Session } from '../session.js';
 import { selectOrFail } from './select.js';
+import type { FsCache } from '../../cache/store.js';
+import type { ExecutorName } from '../../config/types.js';
+import { err, ok, type Result } from '../../core/result.js';
 
 /** The compiled stage registry beside this module (dist/stages/index.js), or the TS source under tsx. */
 export function registryModule(): URL {
@@ -29,53 +32,19 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
     if (!selected) return EXIT.config;
     const instances = s.graph.instances.filter((i) => selected.has(i.id));
     const cache = await s.openCache();
-    const offline = args.flags.offline || io.env.CATAPULT_OFFLINE === '1';
     const executor = args.flags.executor ?? s.config.execution?.executor ?? 'local';
     const controller = new AbortController();
     let fatal: string | undefined;
     let display: ProgressDisplay | undefined;
-    let jobs: number;
-    let runner: StageRunner;
-    if (executor === 'slurm') {
-      const client = new CommandSlurmClient({ timeoutMs: 30_000 });
-      const up = await client.ping();
-      if (!up.ok) {
-        io.err(slurmMessages.notStarted(slurmMessages.callFailure(up.error)));
-        return EXIT.environment;
-      }
-      jobs = args.flags.jobs ?? s.config.execution?.jobs ?? 1000;
-      runner = new SlurmRunner({
-        client,
-        settings: resolveSlurmSettings(
-          s.config.execution?.slurm,
-          { partition: args.flags.partition, slurmOpts: args.flags.slurmOpts },
-          [process.execPath, join(s.repoRoot, 'bin', 'catapult.js')],
-        ),
-        cache,
-        cacheDir: s.cacheDir,
-        repoRoot: s.repoRoot,
-        dataRoot: s.dataRoot,
-        offline,
-        workerOptions: { backend: s.backend, ort: s.numericPackages['onnxruntime-node'] ?? null },
-        notice: (line) => (display ? display.note(line) : io.err(line)),
-        onFatal: (message) => {
-          fatal = message;
-          controller.abort();
-        },
-      });
-    } else {
-      jobs = args.flags.jobs ?? s.config.execution?.jobs ?? availableParallelism();
-      runner = new WorkerPoolRunner({
-        size: jobs,
-        registryModule: registryModule(),
-        workerOptions: { backend: s.backend, ort: s.numericPackages['onnxruntime-node'] ?? null },
-        dataRoot: s.dataRoot,
-        repoRoot: s.repoRoot,
-        offline,
-        // onnxruntime threads per worker: the cores shared among the workers (unless set by the user)
-        nodeWorkerOptions: { env: { ...io.env, CATAPULT_ORT_THREADS: io.env.CATAPULT_ORT_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs))) } },
-      });
-    }
+    const made = await createRunner(executor, s, cache, args, io, {
+      notice: (line) => (display ? display.note(line) : io.err(line)),
+      onFatal: (message) => {
+        fatal = message;
+        controller.abort();
+      },
+    });
+    if (!made.ok) return made.error;
+    const { runner, jobs } = made.value;
     // Estimates are read from the run index only for stages that are not cached (a no-op rerun
     // of thousands of instances should not read thousands of run records it does not need).
     const present = await Promise.all(instances.map((i) => (args.flags.force ? false : cache.has(s.keys.get(i.id)!.key))));
@@ -131,4 +100,58 @@ export async function cmdRun(args: ParsedArgs, io: Io): Promise<number> {
     if (summary.failed.length > 0 && summary.failed.every((f) => isMissingData(f.message))) return EXIT.missingData;
     return summaryExitCode(summary);
   });
+}
+
+/**
+ * The runner `--executor` (or `execution.executor`) asks for, with how many
+ * stages may run at once; the exit code when it cannot start (Slurm's
+ * controller unreachable or Slurm not installed: nothing was submitted).
+ */
+async function createRunner(
+  executor: ExecutorName,
+  s: Session,
+  cache: FsCache,
+  args: ParsedArgs,
+  io: Io,
+  hooks: { notice: (line: string) => void; onFatal: (message: string) => void },
+): Promise<Result<{ runner: StageRunner; jobs: number }, number>> {
+  const offline = args.flags.offline || io.env.CATAPULT_OFFLINE === '1';
+  // Workers and nodes must compute with exactly what the keys name (see stages/index.ts prepareWorker).
+  const workerOptions = { backend: s.backend, ort: s.numericPackages['onnxruntime-node'] ?? null };
+  if (executor === 'slurm') {
+    const client = new CommandSlurmClient({ timeoutMs: 30_000 });
+    const up = await client.ping();
+    if (!up.ok) {
+      io.err(slurmMessages.notStarted(slurmMessages.callFailure(up.error)));
+      return err(EXIT.environment);
+    }
+    const runner = new SlurmRunner({
+      client,
+      settings: resolveSlurmSettings(
+        s.config.execution?.slurm,
+        { partition: args.flags.partition, slurmOpts: args.flags.slurmOpts },
+        [process.execPath, join(s.repoRoot, 'bin', 'catapult.js')],
+      ),
+      cache,
+      cacheDir: s.cacheDir,
+      repoRoot: s.repoRoot,
+      dataRoot: s.dataRoot,
+      offline,
+      workerOptions,
+      ...hooks,
+    });
+    return ok({ runner, jobs: args.flags.jobs ?? s.config.execution?.jobs ?? 1000 });
+  }
+  const jobs = args.flags.jobs ?? s.config.execution?.jobs ?? availableParallelism();
+  const runner = new WorkerPoolRunner({
+    size: jobs,
+    registryModule: registryModule(),
+    workerOptions,
+    dataRoot: s.dataRoot,
+    repoRoot: s.repoRoot,
+    offline,
+    // onnxruntime threads per worker: the cores shared among the workers (unless set by the user)
+    nodeWorkerOptions: { env: { ...io.env, CATAPULT_ORT_THREADS: io.env.CATAPULT_ORT_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs))) } },
+  });
+  return ok({ runner, jobs });
 }
