@@ -23,6 +23,23 @@ export interface TrainableModel {
    */
   gdStep?(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number): number;
   /**
+   * How many full-batch GD steps on x one `gdSteps` call chains (1 or
+   * absent: none). Why: an engine outside tfjs pays a fixed cost per call
+   * (the two-layer FC's onnxruntime engine copies its whole state out of
+   * every run), which chained steps pay once.
+   */
+  gdChain?(x: tf.Tensor): number;
+  /**
+   * `count` ≤ gdChain(x) GD steps, the same floats as `count` gdStep calls;
+   * returns the loss before each step. Only `count` = gdChain(x) is chained.
+   */
+  gdSteps?(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number, count: number): Float64Array;
+  /**
+   * Back to the weights before the last gdSteps of gdChain(x) steps (the
+   * trainer stops inside a chain by undoing it and redoing fewer steps).
+   */
+  gdUndo?(): void;
+  /**
    * θ² = ‖w‖² when it cannot be read off `variables` (e.g. the Gram-matrix
    * mode of the two-layer FC, which tracks pre-activations instead of W).
    */

@@ -153,6 +153,32 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     void t;
   };
 
+  // Chained GD steps (model.gdSteps, always gdChain of them): a chain may
+  // not cross a step where the weights are needed — a recording of more
+  // than the loss, a test evaluation, the last step; shorter stretches go
+  // step by step. A stop inside a chain undoes it and redoes the steps up to
+  // the stop, so what is recorded is exactly the unchained run.
+  const chainMax = !sgd && model.gdSteps && model.gdUndo && model.gdChain ? model.gdChain(input.xTrain) : 1;
+  const recordsWeights = [...metrics].some((k) => k !== 'loss');
+  const needsWeights = (t: number): boolean =>
+    t >= spec.steps || (recordsWeights && schedule.has(t)) || (spec.evalEvery > 0 && nTest > 0 && t % spec.evalEvery === 0);
+  /** Losses of the current chain not yet consumed, and where the chain started. */
+  let chain: { losses: Float64Array; start: number } | null = null;
+  const chainedLoss = (t: number): number | null => {
+    if (chain && t < chain.start + chain.losses.length) return chain.losses[t - chain.start]!;
+    chain = null;
+    for (let k = 1; k < chainMax; k++) if (needsWeights(t + k)) return null;
+    chain = { losses: model.gdSteps!(input.xTrain, input.yTrain, eta, cFull, chainMax), start: t };
+    return chain.losses[0]!;
+  };
+  /** Stopping at t inside a chain: back to w_{t+1}, as if the steps had run one by one. */
+  const cutChain = (t: number): void => {
+    if (!chain || t >= chain.start + chain.losses.length - 1) return;
+    model.gdUndo!();
+    model.gdSteps!(input.xTrain, input.yTrain, eta, cFull, t + 1 - chain.start);
+    chain = null;
+  };
+
   try {
     for (let t = 0; ; t++) {
       if (options.signal?.aborted) throw new AbortedError(aborted(t));
@@ -170,7 +196,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
       if (t === spec.steps) {
         L = fullLoss();
       } else if (!sgd) {
-        L = step(input.xTrain, input.yTrain, cFull);
+        L = (chainMax > 1 ? chainedLoss(t) : null) ?? step(input.xTrain, input.yTrain, cFull);
       } else {
         L = fullLoss();
         const per = Math.ceil(nTrain / batch);
@@ -205,6 +231,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           stop = true;
         }
       }
+      if (stop) cutChain(t);
       if (isRec) traj.loss.push(L);
       else if (stop) {
         traj.step.push(t);

@@ -580,6 +580,24 @@ export class TwoLayerModel implements TrainableModel {
     return this.outputs(a0, a1, false, e).f;
   }
 
+  gdChain(x: tf.Tensor): number {
+    if (x !== this.gramX || this.rank1 || !this.gramFast || this.linActive()) return 1;
+    return this.pullGram().chunk;
+  }
+
+  gdSteps(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number, count: number): Float64Array {
+    const chain = this.gdChain(x);
+    if (count > chain) throw new RangeError(`TwoLayerModel.gdSteps: count must be at most gdChain(x) = ${chain}, got ${count}`);
+    const losses = this.pullGram().steps(this.host.get(y), eta, lossScale, count);
+    this.tfStale = true;
+    return losses;
+  }
+
+  gdUndo(): void {
+    this.pullGram().undo();
+    this.tfStale = true;
+  }
+
   gdStep(x: tf.Tensor, y: tf.Tensor1D, eta: number, lossScale: number): number {
     if (this.gramX && x !== this.gramX) throw new Error('TwoLayerModel: Gram mode steps only on its bound training inputs');
     if (this.rank1) {
@@ -727,6 +745,12 @@ interface GramEngine {
   outputs(): Float32Array;
   outputsAt(o: OtherX, m: number): Float32Array;
   step(y: ArrayLike<number>, eta: number, c: number): number;
+  /** Most steps worth chaining into one `steps` call (1: none). */
+  readonly chunk: number;
+  /** `count` ≤ chunk steps, the loss before each. */
+  steps(y: ArrayLike<number>, eta: number, c: number, count: number): Float64Array;
+  /** Back to the state before the last `steps`. */
+  undo(): void;
   dispose(): void;
 }
 
@@ -741,6 +765,14 @@ function tfEngine(g: GramFc2): GramEngine {
       return g.outputsAt(o.a0Tt, o.gxT);
     },
     step: (y, eta, c) => g.step(y, eta, c),
+    chunk: 1,
+    steps: (y, eta, c, count) => {
+      if (count !== 1) throw new RangeError(`the tfjs Gram engine steps one at a time, got ${count}`);
+      return Float64Array.of(g.step(y, eta, c));
+    },
+    undo: () => {
+      throw new Error('the tfjs Gram engine cannot undo a step');
+    },
     dispose: () => g.dispose(),
   };
 }
@@ -767,6 +799,11 @@ function ortEngine(g: OrtGramFc2, n: number, m: number): GramEngine {
     outputs: () => g.outputs(),
     outputsAt: (o) => g.outputsAt(o.host),
     step: (y, eta, c) => g.step(y, eta, c),
+    get chunk() {
+      return g.chunk;
+    },
+    steps: (y, eta, c, count) => g.steps(y, eta, c, count),
+    undo: () => g.undo(),
     dispose: () => g.dispose(),
   };
 }

@@ -8,6 +8,10 @@ import { lossScale, recordSchedule, train } from '../../src/numerics/trainer.js'
 import { Rng } from '../../src/numerics/rng.js';
 import type { DataArrays } from '../../src/numerics/types.js';
 import { cappedSteps, divergedCeiling } from '../../src/messages/numerics.js';
+import { activation } from '../../src/numerics/ops.js';
+import { loadOrt } from '../../src/numerics/ort/runtime.js';
+import { TwoLayerModel } from '../../src/numerics/twolayer.js';
+import type { TrainResult } from '../../src/numerics/types.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -153,5 +157,79 @@ describe('trainer', () => {
       tf.dispose([x, y]);
       expect(tf.memory().numTensors).toBe(before.numTensors);
     }
+  });
+});
+
+describe.skipIf(!loadOrt().ok)('trainer with chained GD steps (onnxruntime Gram engine)', () => {
+  const [n, d, m] = [24, 60, 80];
+  const x = (): tf.Tensor2D => tf.tensor2d(new Rng(21, 'x').normal32(n * d), [n, d]);
+
+  /** A Gram-mode fc2 on onnxruntime; `chained: false` hides gdChain, so the trainer steps one at a time. */
+  function net(xTrain: tf.Tensor2D, act: 'relu' | 'tanh', chained: boolean): { model: TwoLayerModel; calls: { chains: number; undos: number } } {
+    const r = new Rng(22, 'init');
+    const model = new TwoLayerModel({
+      kind: 'fc2', act: activation(act), variant: 'net', w0: r.fork('W1').normal32(d * m), fan: d, width: m,
+      v0: r.fork('v').normal32(m), positions: 1, rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D, gramX: xTrain, fast: true, ort: true,
+    });
+    const calls = { chains: 0, undos: 0 };
+    if (!chained) model.gdChain = () => 1;
+    const [steps, undo] = [model.gdSteps.bind(model), model.gdUndo.bind(model)];
+    model.gdSteps = (...a) => {
+      if (a[4] > 1) calls.chains++;
+      return steps(...a);
+    };
+    model.gdUndo = () => {
+      calls.undos++;
+      undo();
+    };
+    return { model, calls };
+  }
+
+  async function both(act: 'relu' | 'tanh', eta: number, trainSpec: TrainSpec, ceiling = 1e8): Promise<{ a: TrainResult; b: TrainResult; calls: { chains: number; undos: number } }> {
+    const xTrain = x();
+    const xTest = tf.tensor2d(new Rng(21, 'xt').normal32(9 * d), [9, d]);
+    const yTrain = tf.tensor1d(Float32Array.from(new Rng(21, 'y').rademacher(n)));
+    const yTest = tf.tensor1d(Float32Array.from(new Rng(21, 'yt').rademacher(9)));
+    const out: TrainResult[] = [];
+    let calls = { chains: 0, undos: 0 };
+    for (const chained of [true, false]) {
+      const { model, calls: c } = net(xTrain, act, chained);
+      out.push(await train({ model, variant: 'net', seed: 0, eta, xTrain, yTrain, xTest, yTest, loss: mse, train: trainSpec, options: { ceiling } }));
+      if (chained) calls = c;
+      model.dispose();
+    }
+    tf.dispose([xTrain, xTest, yTrain, yTest]);
+    const strip = (r: TrainResult): TrainResult => ({ ...r, timing: { seconds: 0 } });
+    return { a: strip(out[0]!), b: strip(out[1]!), calls };
+  }
+
+  it('capped, test every 7 steps, θ² recorded log-spaced: the same run, chained between the steps that need the weights', async () => {
+    const { a, b, calls } = await both('relu', 0.5, { ...base, steps: 300, evalEvery: 7, record: { dense: 5, points: 12 }, metrics: ['loss', 'theta2'] });
+    expect(a).toEqual(b);
+    expect(a.status).toBe('capped');
+    // 300 steps in stretches of 7 between evaluations leave no room for a chain of 10: records decide the rest
+    expect(calls.chains).toBe(0);
+    const c = await both('relu', 0.5, { ...base, steps: 300, evalEvery: 50, record: { dense: 5, points: 12 }, metrics: ['loss', 'theta2'] });
+    expect(c.a).toEqual(c.b);
+    expect(c.calls.chains).toBeGreaterThan(10);
+    expect(c.calls.undos).toBe(0);
+    expect(c.a.best!.step % 50).toBe(0);
+  });
+
+  it('converged inside a chain: undone and redone to the stopping step, the same run', async () => {
+    const { a, b, calls } = await both('tanh', 0.5, { ...base, steps: 5000, tol: 1e-4 });
+    expect(a.status).toBe('converged');
+    expect(a).toEqual(b);
+    expect(calls.chains).toBeGreaterThan(1);
+    // the stop fell inside a chain (not on its last step), so the chain was cut
+    expect(a.steps % 10).not.toBe(0);
+    expect(calls.undos).toBe(1);
+  });
+
+  it('diverged inside a chain: the same run and reason', async () => {
+    const { a, b, calls } = await both('relu', 40, { ...base, steps: 500 }, 1e3);
+    expect(a.status).toBe('diverged');
+    expect(a).toEqual(b);
+    expect(calls.undos).toBe(1);
   });
 });

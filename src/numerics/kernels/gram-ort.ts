@@ -7,10 +7,13 @@
  * test evaluation Cᵀ·G_xᵀ, 5000×256×2000) at ~19 GFLOPS, single-threaded;
  * onnxruntime's MLAS runs the same products at ~110 GFLOPS on two cores.
  * To keep the data crossing between heaps from eating that gain, nothing
- * lives in the tfjs heap: each step is ONE session run of a small graph
+ * lives in the tfjs heap: a step is ONE session run of a small graph
  * (forward, residual, dA, both updates) whose inputs are the host arrays
  * (onnxruntime wraps them without copying) and whose outputs are written
  * into the engine's second set of state buffers (swapped after the run).
+ * The trainer chains 10 steps into one run where it needs no weights in
+ * between (`steps`, `undo`): the binding copies every output into a fresh
+ * ArrayBuffer after a run, and the [m, n] state is the costly one.
  *
  * Same formulas and layout as ./gram.ts (unit-major [m, n]; v a column
  * [m, 1]; q = 1/√m; ρ = η·q·2c(f − y) as a row [1, n]), with A1 = −C·G
@@ -81,6 +84,9 @@ function graphActivation(act: Activation): boolean {
 /** Floats per [units, nx] block when evaluating another input set (≈ 5 MB: stays in cache; see outputsAt). */
 const OTHER_BLOCK_FLOATS = 1_250_000;
 
+/** GD steps chained into one session run (OrtGramFc2.chunk). */
+const CHAIN = 10;
+
 /** A tiny graph builder: fresh names for intermediates, scalar constants as initializers. */
 class Builder {
   readonly nodes: OnnxNode[] = [];
@@ -108,25 +114,29 @@ class Builder {
   }
 }
 
-/** σ(A) and σ'(A) as graph nodes. */
-function actNodes(b: Builder, act: Activation, A: string): { h: string; d: string } {
+/**
+ * σ(A) as graph nodes, and σ'(A) on demand: onnxruntime does not drop nodes
+ * whose values nothing reads, so a forward-only graph must not build σ'
+ * (it cost two passes over every [m, nx] block of a test evaluation).
+ */
+function actNodes(b: Builder, act: Activation, A: string): { h: string; d: () => string } {
   if (act.slopes) {
     const [ap, am] = act.slopes;
-    if (ap === 1 && am === 1) return { h: A, d: b.op('Add', [b.op('Mul', [A, b.c(0)]), b.c(1)]) };
+    if (ap === 1 && am === 1) return { h: A, d: () => b.op('Add', [b.op('Mul', [A, b.c(0)]), b.c(1)]) };
     // x ≥ 0 → a₊ (σ'(0) = a₊, as in ops.ts's mask)
-    const mask = b.op('Cast', [b.op('GreaterOrEqual', [A, b.c(0)])], { to: 1 });
+    const mask = (): string => b.op('Cast', [b.op('GreaterOrEqual', [A, b.c(0)])], { to: 1 });
     if (ap === 1 && am === 0) return { h: b.op('Relu', [A]), d: mask };
-    const d = b.op('Add', [b.op('Mul', [mask, b.c(ap - am)]), b.c(am)]);
-    return { h: b.op('Mul', [d, A]), d };
+    const d = b.op('Add', [b.op('Mul', [mask(), b.c(ap - am)]), b.c(am)]);
+    return { h: b.op('Mul', [d, A]), d: () => d };
   }
   if (act.name === 'tanh') {
     const h = b.op('Tanh', [A]);
-    return { h, d: b.op('Sub', [b.c(1), b.op('Mul', [h, h])]) };
+    return { h, d: () => b.op('Sub', [b.c(1), b.op('Mul', [h, h])]) };
   }
   // swish: h = A·s, σ' = s + h(1 − s)
   const s = b.op('Sigmoid', [A]);
   const h = b.op('Mul', [A, s]);
-  return { h, d: b.op('Add', [s, b.op('Mul', [h, b.op('Sub', [b.c(1), s])])]) };
+  return { h, d: () => b.op('Add', [s, b.op('Mul', [h, b.op('Sub', [b.c(1), s])])]) };
 }
 
 /**
@@ -150,8 +160,9 @@ function forwardNodes(
   q: number,
   a1: A1Ref,
   A: string | null,
-): { f: string; h: string; d: string | null; s2a1: A1Ref | null } {
-  const vT = b.op('Transpose', ['v'], { perm: [1, 0] });
+  v = 'v',
+): { f: string; h: string; d: (() => string) | null; s2a1: A1Ref | null } {
+  const vT = b.op('Transpose', [v], { perm: [1, 0] });
   if (variant === 'net') {
     const { h, d } = actNodes(b, act, A ?? b.op(a1.neg ? 'Sub' : 'Add', ['a0', a1.name]));
     return { f: b.op('Mul', [b.op('MatMul', [vT, h]), b.c(q)]), h, d, s2a1: null };
@@ -191,28 +202,45 @@ function constInputs(variant: Variant, hasS2: boolean, m: number | string, nx: n
  * A1 on the training inputs from the state: −C·G (the product `P`), or
  * D − C·G when lin/quad carry an offset (net folds D into its a0 input).
  */
-function trainingA1(b: Builder, variant: Variant, withD: boolean): A1Ref {
-  const P = b.op('MatMul', ['C', 'G']);
+function trainingA1(b: Builder, variant: Variant, withD: boolean, C = 'C'): A1Ref {
+  const P = b.op('MatMul', [C, 'G']);
   if (withD && variant !== 'net') return { name: b.op('Sub', ['D', P]), neg: false };
   return { name: P, neg: true };
 }
 
-function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, withD: boolean): OnnxGraph {
+/**
+ * `k` GD steps unrolled into one graph: state C, v in, Cn, vn out, and the
+ * outputs before each step as the rows of f [k, n]. Why several:
+ * the Node binding copies every output into a fresh ArrayBuffer after each
+ * run, so a step that hands the [m, n] state back costs a 5 MB allocation
+ * and copy at W4's size; chained steps keep the state inside onnxruntime.
+ * Each unrolled step is the same nodes as the single step, so k steps here
+ * give the same floats as k runs of the one-step graph.
+ */
+function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number, m: number, withD: boolean, k = 1): OnnxGraph {
   const b = new Builder();
   const q = 1 / Math.sqrt(m);
-  const fw = forwardNodes(b, variant, act, hasS2, q, trainingA1(b, variant, withD), null);
-  b.nodes.push({ op: 'Identity', inputs: [fw.f], outputs: ['f'] });
-  const rho = b.op('Mul', [b.op('Sub', [fw.f, 'y']), 'k']);
-  let dA: string;
-  if (variant === 'net') dA = b.op('Mul', [fw.d!, b.op('Mul', ['v', rho])]);
-  else if (variant === 'lin') dA = b.op('Mul', ['s1', b.op('Mul', ['v0', rho])]);
-  else {
-    dA = b.op('Mul', ['s1', b.op('Mul', ['v', rho])]);
-    if (fw.s2a1) dA = b.op(fw.s2a1.neg ? 'Sub' : 'Add', [dA, b.op('Mul', [fw.s2a1.name, b.op('Mul', ['v0', rho])])]);
+  const fs: string[] = [];
+  let C = 'C';
+  let v = 'v';
+  for (let i = 0; i < k; i++) {
+    const fw = forwardNodes(b, variant, act, hasS2, q, trainingA1(b, variant, withD, C), null, v);
+    fs.push(fw.f);
+    const rho = b.op('Mul', [b.op('Sub', [fw.f, 'y']), 'k']);
+    let dA: string;
+    if (variant === 'net') dA = b.op('Mul', [fw.d!(), b.op('Mul', [v, rho])]);
+    else if (variant === 'lin') dA = b.op('Mul', ['s1', b.op('Mul', ['v0', rho])]);
+    else {
+      dA = b.op('Mul', ['s1', b.op('Mul', [v, rho])]);
+      if (fw.s2a1) dA = b.op(fw.s2a1.neg ? 'Sub' : 'Add', [dA, b.op('Mul', [fw.s2a1.name, b.op('Mul', ['v0', rho])])]);
+    }
+    const dv = b.op('MatMul', [fw.h, b.op('Transpose', [rho], { perm: [1, 0] })]);
+    const last = i === k - 1;
+    C = b.op('Add', [C, dA], undefined, last ? 'Cn' : undefined);
+    v = b.op('Sub', [v, dv], undefined, last ? 'vn' : undefined);
   }
-  const dv = b.op('MatMul', [fw.h, b.op('Transpose', [rho], { perm: [1, 0] })]);
-  b.op('Add', ['C', dA], undefined, 'Cn');
-  b.op('Sub', ['v', dv], undefined, 'vn');
+  if (k === 1) b.op('Identity', fs, undefined, 'f');
+  else b.op('Concat', fs, { axis: 0 }, 'f');
   return b.graph(
     [
       { name: 'C', dims: [m, n] },
@@ -225,7 +253,7 @@ function stepGraph(variant: Variant, act: Activation, hasS2: boolean, n: number,
     [
       { name: 'Cn', dims: [m, n] },
       { name: 'vn', dims: [m, 1] },
-      { name: 'f', dims: [1, n] },
+      { name: 'f', dims: [k, n] },
     ],
   );
 }
@@ -279,12 +307,11 @@ interface State {
 export class OrtGramFc2 {
   private cur: State;
   private next: State;
-  private readonly f: Float32Array;
   private readonly o0: Order0 | null;
   private readonly hasS2: boolean;
   /** Sessions per "D present" flag (built on first use). */
-  private readonly stepS = new Map<boolean, OrtSession>();
-  private readonly fwdS = new Map<boolean, OrtSession>();
+  private readonly stepS = new Map<string, OrtSession>();
+  private readonly fwdS = new Map<string, OrtSession>();
   private otherS: OrtSession | null = null;
   private readonly others = new WeakMap<OrtOtherSet, Order0>();
   private readonly k = new Float32Array(1);
@@ -296,9 +323,12 @@ export class OrtGramFc2 {
    */
   private D: Float32Array | null = null;
   private a0eff: Float32Array;
-  /** Feeds and fetches of a step, built once (the state entries are swapped in place). */
+  /** Feeds of a step run, built once (the state entries are swapped in place). */
   private readonly stepFeeds: Record<string, OrtArray>;
-  private readonly stepOut: Record<string, OrtArray>;
+  /** Fetches of a run of k steps, per k (f holds the k output rows). */
+  private readonly stepOut = new Map<number, Record<string, OrtArray>>();
+  /** Whether `next` still holds the state before the last `steps` (see undo). */
+  private undoable = false;
 
   /** The engine, or a failure when σ has no graph form (the caller then uses ./gram.ts). */
   static create(rt: OrtRuntime, cfg: OrtGramConfig): Result<OrtGramFc2, OrtGramFailure> {
@@ -316,21 +346,20 @@ export class OrtGramFc2 {
     const fresh = (): State => ({ C: new Float32Array(m * n), v: Float32Array.from(cfg.v0) });
     this.cur = fresh();
     this.next = fresh();
-    this.f = new Float32Array(n);
     this.yRow = new Float32Array(n);
     this.a0eff = cfg.a0T;
     this.hasS2 = variant === 'quad' && act.d2 !== null;
     this.o0 = variant === 'net' ? null : order0(act, cfg.a0T, this.hasS2);
     this.stepFeeds = {};
-    this.stepOut = { Cn: { data: this.next.C, dims: [m, n] }, vn: { data: this.next.v, dims: [m, 1] }, f: { data: this.f, dims: [1, n] } };
     this.session(this.stepS, (d) => stepGraph(variant, act, this.hasS2, n, m, d));
     this.rebuildFeeds();
   }
 
-  private session(cache: Map<boolean, OrtSession>, graph: (withD: boolean) => OnnxGraph): OrtSession {
+  private session(cache: Map<string, OrtSession>, graph: (withD: boolean) => OnnxGraph, k = 1): OrtSession {
     const withD = this.D !== null && this.cfg.variant !== 'net';
-    let s = cache.get(withD);
-    if (!s) cache.set(withD, (s = this.rt.session(encodeOnnxModel(graph(withD)), this.spin(this.cfg.n))));
+    const key = `${withD}/${k}`;
+    let s = cache.get(key);
+    if (!s) cache.set(key, (s = this.rt.session(encodeOnnxModel(graph(withD)), this.spin(this.cfg.n))));
     return s;
   }
 
@@ -374,6 +403,7 @@ export class OrtGramFc2 {
 
   /** Replace the state: A1 and C unit-major [m, n], v [m] (copied). */
   load(A1T: ArrayLike<number>, CT: ArrayLike<number>, v: ArrayLike<number>): void {
+    this.undoable = false;
     this.cur.C.set(CT);
     this.cur.v.set(v);
     const P = this.minusCG(this.cur.C);
@@ -454,25 +484,79 @@ export class OrtGramFc2 {
 
   /** One GD step on L = c·Σ(f − y)²; returns L before the step. */
   step(y: ArrayLike<number>, eta: number, c: number): number {
+    return this.steps(y, eta, c, 1)[0]!;
+  }
+
+  /**
+   * How many steps one chained run takes: at W4's size (5000×256) a run's
+   * fixed cost — above all the binding's copy of the [m, n] state out of
+   * every run — was 2–3 of ~10 ms per step; 10 chained steps took 7.5–8.3
+   * ms per step against 9.3–11.2 one at a time (20 gained nothing more).
+   * One chain length only: every session keeps its own arena (~60 MB at
+   * W4's size), so a session per length would cost 60 MB each.
+   */
+  get chunk(): number {
+    return CHAIN;
+  }
+
+  /**
+   * `count` GD steps, the same floats as `count` calls of `step`; returns L
+   * before each step. `count` = chunk runs as one chained session run
+   * (stepGraph), which `undo` can take back; other counts run step by step.
+   */
+  steps(y: ArrayLike<number>, eta: number, c: number, count: number): Float64Array {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`OrtGramFc2.steps: count must be a positive integer, got ${count}`);
+    if (count !== 1 && count !== CHAIN) {
+      const losses = new Float64Array(count);
+      for (let j = 0; j < count; j++) losses[j] = this.run(y, eta, c, 1)[0]!;
+      this.undoable = false;
+      return losses;
+    }
+    return this.run(y, eta, c, count);
+  }
+
+  /** One session run of `count` chained steps (1 or CHAIN: a session each). */
+  private run(y: ArrayLike<number>, eta: number, c: number, count: number): Float64Array {
     const { n, m, variant, act } = this.cfg;
     this.k[0] = (eta * 2 * c) / Math.sqrt(m);
     for (let i = 0; i < n; i++) this.yRow[i] = y[i]!;
     const { cur, next } = this;
     const feeds = this.stepFeeds;
-    const out = this.stepOut;
+    let out = this.stepOut.get(count);
+    if (!out) {
+      out = { Cn: { data: next.C, dims: [m, n] }, vn: { data: next.v, dims: [m, 1] }, f: { data: new Float32Array(count * n), dims: [count, n] } };
+      this.stepOut.set(count, out);
+    }
     feeds.C!.data = cur.C;
     feeds.v!.data = cur.v;
     out.Cn!.data = next.C;
     out.vn!.data = next.v;
-    this.session(this.stepS, (d) => stepGraph(variant, act, this.hasS2, n, m, d)).run(feeds, out);
+    this.session(this.stepS, (d) => stepGraph(variant, act, this.hasS2, n, m, d, count), count).run(feeds, out);
     this.cur = next;
     this.next = cur;
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const r = this.f[i]! - y[i]!;
-      loss += r * r;
+    this.undoable = true;
+    const f = out.f!.data;
+    const losses = new Float64Array(count);
+    for (let j = 0; j < count; j++) {
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const r = f[j * n + i]! - y[i]!;
+        loss += r * r;
+      }
+      losses[j] = c * loss;
     }
-    return c * loss;
+    return losses;
+  }
+
+  /**
+   * Go back to the state before the last `steps` call of 1 or `chunk` steps
+   * (the trainer stops inside a chain by undoing it and redoing fewer
+   * steps). Only right after it; the two state buffers make it free.
+   */
+  undo(): void {
+    if (!this.undoable) throw new Error('OrtGramFc2.undo: only right after steps() of 1 or chunk steps');
+    [this.cur, this.next] = [this.next, this.cur];
+    this.undoable = false;
   }
 
   dispose(): void {

@@ -119,7 +119,7 @@ describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram eng
     }
   }
 
-  it('memory does not grow over 1000 steps with test evaluations (native, host and tfjs)', () => {
+  it('memory does not grow over 1000 steps, single and chained, with test evaluations (native, host and tfjs)', () => {
     // state arrays of 64×1000 floats (256 KB): leaking one per step would show as 250 MB
     const [nb, mb] = [64, 1000];
     const r = new Rng(6, 'init');
@@ -130,10 +130,12 @@ describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram eng
       kind: 'fc2', act: activation('relu'), variant: 'net', w0: r.fork('W1').normal32(d * mb), fan: d, width: mb,
       v0: r.fork('v').normal32(mb), positions: 1, rows: (t) => tf.reshape(t, [-1, d]) as tf.Tensor2D, gramX: x, fast: true, ort: true,
     });
+    // single steps and chains of 10 (the trainer's two ways), a test evaluation every 10
     const run = (steps: number): void => {
-      for (let t = 0; t < steps; t++) {
-        a.gdStep(x, y, 0.05, 1 / nb);
-        if (t % 10 === 0) a.predict(xt).dispose();
+      for (let t = 0; t < steps; t += 10) {
+        if (t % 20 === 0) for (let i = 0; i < 10; i++) a.gdStep(x, y, 0.05, 1 / nb);
+        else a.gdSteps(x, y, 0.05, 1 / nb, 10);
+        a.predict(xt).dispose();
       }
     };
     run(200);
@@ -158,5 +160,68 @@ describe.skipIf(!loaded.ok)(`Gram engine on onnxruntime equals the tfjs Gram eng
     const r = OrtGramFc2.create(loaded.value, { variant: 'net', act, n: 2, m: 2, a0T: new Float32Array(4), v0: new Float32Array(2), G: new Float32Array(4) });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.reason).toBe('activation-unsupported');
+  });
+});
+
+describe.skipIf(!loaded.ok)(`chained steps on onnxruntime${skip}`, () => {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+
+  /** An engine on random data (the two engines of a comparison get the same arrays). */
+  function engine(variant: Variant, act: ActivationName, withOffset: boolean): { e: OrtGramFc2; y: Float32Array } {
+    const r = new Rng(11, `${variant}/${act}`);
+    const [nn, mm] = [24, 80];
+    const g = r.fork('G').normal32(nn * nn);
+    const G = new Float32Array(nn * nn);
+    for (let i = 0; i < nn; i++) for (let j = 0; j < nn; j++) G[i * nn + j] = 0.05 * (g[i * nn + j]! + g[j * nn + i]!) + (i === j ? 1 : 0);
+    const res = OrtGramFc2.create(loaded.ok ? loaded.value : (null as never), { variant, act: activation(act), n: nn, m: mm, a0T: r.fork('a0').normal32(mm * nn), v0: r.fork('v0').normal32(mm), G });
+    if (!res.ok) throw new Error(res.error.message);
+    // an outside assignment leaves A1 off −C·G: lin/quad then carry the offset D through every chained step
+    if (withOffset) res.value.load(r.fork('A1').normal32(mm * nn).map((x) => 0.1 * x), new Float32Array(mm * nn), r.fork('v1').normal32(mm));
+    return { e: res.value, y: Float32Array.from(r.fork('y').rademacher(nn)) };
+  }
+
+  for (const variant of ['net', 'lin', 'quad'] as const) {
+    for (const act of ['relu', 'tanh'] as const) {
+      for (const withOffset of [false, true]) {
+        it(`${act} ${variant}${withOffset ? ' with an A1 offset' : ''}: chains of ${10} steps give the floats of single steps`, () => {
+          const one = engine(variant, act, withOffset);
+          const chained = engine(variant, act, withOffset);
+          expect(chained.e.chunk).toBe(10);
+          const singles: number[] = [];
+          for (let t = 0; t < 30; t++) singles.push(one.e.step(one.y, 0.5, 1 / 24));
+          const chains: number[] = [];
+          for (let t = 0; t < 3; t++) chains.push(...chained.e.steps(chained.y, 0.5, 1 / 24, 10));
+          expect(same(chains, singles)).toBe(true);
+          // the runs moved
+          expect(singles[29]!).toBeLessThan(0.9 * singles[0]!);
+          const [sa, sb] = [one.e.state(), chained.e.state()];
+          expect(same(sa.CT, sb.CT) && same(sa.v, sb.v) && same(sa.A1T, sb.A1T)).toBe(true);
+          expect(same(one.e.outputs(), chained.e.outputs())).toBe(true);
+          one.e.dispose();
+          chained.e.dispose();
+        });
+      }
+    }
+  }
+
+  it('undo takes back a chain; other counts run step by step and cannot be undone', () => {
+    const a = engine('net', 'relu', false);
+    const b = engine('net', 'relu', false);
+    a.e.steps(a.y, 0.5, 1 / 24, 10);
+    const before = a.e.state();
+    const ahead = a.e.steps(a.y, 0.5, 1 / 24, 10);
+    a.e.undo();
+    const back = a.e.state();
+    expect(same(back.CT, before.CT) && same(back.v, before.v)).toBe(true);
+    expect(() => a.e.undo()).toThrow(/only right after steps/);
+    // redoing 4 of the 10 steps gives the chain's first 4 losses, then the same state as 14 single steps
+    const redo = a.e.steps(a.y, 0.5, 1 / 24, 4);
+    expect(same(redo, ahead.subarray(0, 4))).toBe(true);
+    expect(() => a.e.undo()).toThrow(/only right after steps/);
+    for (let t = 0; t < 14; t++) b.e.step(b.y, 0.5, 1 / 24);
+    expect(same(a.e.state().CT, b.e.state().CT)).toBe(true);
+    expect(() => a.e.steps(a.y, 0.5, 1 / 24, 0)).toThrow(/count must be a positive integer, got 0/);
+    a.e.dispose();
+    b.e.dispose();
   });
 });
