@@ -9,18 +9,15 @@
  * (seconds on one wasm thread). Keys are digests of the contents, not
  * object identities, because each run builds fresh arrays and tensors.
  */
+import { createHash } from 'node:crypto';
 
-/** A 64-bit-ish content digest of a float array (two independent 32-bit FNV-style lanes plus the length). */
+/**
+ * A content digest of a float array: SHA-256 of its bytes (Node's native
+ * hash: 16 ms for CIFAR-2's 6M-float test set, where a JS FNV loop took
+ * 17–43 ms), plus the length.
+ */
 export function digest(a: Float32Array): string {
-  const v = new Int32Array(a.buffer, a.byteOffset, a.length);
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = 0x9e3779b9 | 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    h1 = Math.imul(h1 ^ x, 0x01000193);
-    h2 = Math.imul(h2 + x, 0x85ebca6b) ^ (h2 >>> 13);
-  }
-  return `${a.length}:${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
+  return `${a.length}:${createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex')}`;
 }
 
 export class ArrayMemo {
