@@ -177,6 +177,9 @@ function sameMachineNumpy(rows: Row[], runs: Map<string, Fc2Run>, sgemmWanted: b
     if (!res) continue;
     const scale = r.workload.startsWith('W4') ? 1000 / w4Steps : 1;
     r.numpyHere = res.seconds * scale;
+    if (res.all_seconds && res.all_seconds.length > 1) {
+      notes.push(`  ${r.workload}: NumPy runs ${res.all_seconds.map((x) => x.toFixed(2)).join(' / ')} s (median compared)`);
+    }
     if (res.best_test_loss !== undefined) {
       notes.push(`  ${r.workload}: NumPy best test loss ${res.best_test_loss.toFixed(4)} at step ${res.best_step}, final train loss ${res.final_loss?.toExponential(3)} (${res.steps} steps)`);
     } else if (res.steps !== undefined) {

@@ -29,6 +29,8 @@ export interface Fc2Run {
   steps: number;
   tol?: number;
   evalEvery?: number;
+  /** Timed runs on each side (the median is compared): short workloads vary ~2× from run to run here. */
+  reps?: number;
 }
 
 export interface NumpyResult {
@@ -38,6 +40,8 @@ export interface NumpyResult {
   final_test_loss?: number;
   best_test_loss?: number;
   best_step?: number;
+  /** Every timed run's seconds when the workload ran several times (`seconds` is their median). */
+  all_seconds?: number[];
 }
 
 export type NumpyReport = { ok: true; version: string; results: Record<string, NumpyResult> } | { ok: false; reason: string };
@@ -88,7 +92,7 @@ export function runNumpy(w: { sgemm?: boolean; W3?: Fc2Run; W4?: Fc2Run & { vari
       put(`${tag}_yt`, r.data.yTest, [r.data.nTest]);
       put(`${tag}_w0`, w1, [d, r.width]);
       put(`${tag}_v0`, v, [r.width]);
-      return { eta: r.eta, c: r.c, ct: r.ct, steps: r.steps, tol: r.tol ?? null, eval_every: r.evalEvery ?? 0 };
+      return { eta: r.eta, c: r.c, ct: r.ct, steps: r.steps, tol: r.tol ?? null, eval_every: r.evalEvery ?? 0, reps: r.reps ?? 1 };
     };
     if (w.W3) meta.W3 = fc2('w3', w.W3);
     if (w.W4) meta.W4 = { ...fc2('w4', w.W4), variants: w.W4.variants };
