@@ -745,11 +745,11 @@ interface GramEngine {
   outputs(): Float32Array;
   outputsAt(o: OtherX, m: number): Float32Array;
   step(y: ArrayLike<number>, eta: number, c: number): number;
-  /** Most steps worth chaining into one `steps` call (1: none). */
+  /** Steps one chained `steps` call takes (1: the engine does not chain). */
   readonly chunk: number;
-  /** `count` ≤ chunk steps, the loss before each. */
+  /** `count` ≤ chunk steps, the loss before each (chained when `count` = chunk). */
   steps(y: ArrayLike<number>, eta: number, c: number, count: number): Float64Array;
-  /** Back to the state before the last `steps`. */
+  /** Back to the state before the last chained `steps`. */
   undo(): void;
   dispose(): void;
 }
