@@ -35,6 +35,7 @@ export interface BenchResult {
 
 /** Which engine ran the Gram-mode steps of a workload: onnxruntime when its session runs grew. */
 function gramPath(runsBefore: number): string {
+  if (process.env.CATAPULT_FAST_KERNELS === '0') return 'tensor Gram path';
   if (ortRunCount() > runsBefore) {
     const rt = loadOrt();
     return rt.ok ? `Gram engine on onnxruntime-node ${rt.value.version} (${rt.value.threads} threads)` : 'Gram engine on onnxruntime';
@@ -143,7 +144,7 @@ export async function benchW3(data: DataArrays = mnist01(), seed = 0): Promise<B
     cpuSeconds,
     gflops: flops / seconds / 1e9,
     steps: r.steps,
-    check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status, path: process.env.CATAPULT_FAST_KERNELS === '0' ? 'tensor Gram path' : gramPath(runs0) },
+    check: { train: r.final.loss, test: r.final.testLoss ?? NaN, status: r.status, path: gramPath(runs0) },
     run: { data, width: 1024, seed, eta, c: 0.5 / data.nTrain, ct: 0.5 / data.nTest, steps: 20000, tol: 1e-8 },
   };
 }

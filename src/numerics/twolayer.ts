@@ -611,7 +611,7 @@ export class TwoLayerModel implements TrainableModel {
       return loss;
     }
     if (this.gramFast) {
-      const loss = this.pullGram().step(this.host.get(y), eta, lossScale);
+      const loss = this.pullGram().steps(this.host.get(y), eta, lossScale, 1)[0]!;
       this.tfStale = true;
       return loss;
     }
@@ -744,7 +744,6 @@ interface GramEngine {
   state(): { A1: tf.Tensor2D; C: tf.Tensor2D; v: tf.Tensor1D };
   outputs(): Float32Array;
   outputsAt(o: OtherX, m: number): Float32Array;
-  step(y: ArrayLike<number>, eta: number, c: number): number;
   /** Steps one chained `steps` call takes (1: the engine does not chain). */
   readonly chunk: number;
   /** `count` ≤ chunk steps, the loss before each (chained when `count` = chunk). */
@@ -764,12 +763,9 @@ function tfEngine(g: GramFc2): GramEngine {
       o.a0Tt ??= tf.keep(tf.tensor2d(o.a0T, [m, o.nx]));
       return g.outputsAt(o.a0Tt, o.gxT);
     },
-    step: (y, eta, c) => g.step(y, eta, c),
+    // chunk 1: TwoLayerModel.gdSteps never asks for more than one step
     chunk: 1,
-    steps: (y, eta, c, count) => {
-      if (count !== 1) throw new RangeError(`the tfjs Gram engine steps one at a time, got ${count}`);
-      return Float64Array.of(g.step(y, eta, c));
-    },
+    steps: (y, eta, c) => Float64Array.of(g.step(y, eta, c)),
     undo: () => {
       throw new Error('the tfjs Gram engine cannot undo a step');
     },
@@ -798,7 +794,6 @@ function ortEngine(g: OrtGramFc2, n: number, m: number): GramEngine {
     },
     outputs: () => g.outputs(),
     outputsAt: (o) => g.outputsAt(o.host),
-    step: (y, eta, c) => g.step(y, eta, c),
     get chunk() {
       return g.chunk;
     },
