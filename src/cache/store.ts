@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { sha256, type JsonValue } from '../core/json.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -160,6 +161,27 @@ function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * This machine's name as it appears in temp names (`<…>.<pid>.<random>.<host>`).
+ * Why: with a cache on a filesystem that several machines share (Slurm
+ * nodes, the submitting host), a pid only says whether a writer is alive
+ * on the machine that started it; another machine must leave it alone.
+ */
+export const TEMP_HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '_') || 'host';
+
+/**
+ * Whether the temp file or dir whose name splits into `parts` (pid at
+ * `pidAt`, host two places after it) may be removed from here: its writer
+ * ran on this machine and is gone. Names from before host tags end right
+ * after the random part (`…<random>` or `…<random>.tmp`): judged here too.
+ */
+function staleHere(parts: string[], pidAt: number): boolean {
+  const host = parts[pidAt + 2];
+  if (host !== undefined && host !== 'tmp' && host !== TEMP_HOST) return false;
+  const pid = Number(parts[pidAt]);
+  return !(Number.isInteger(pid) && pid > 0 && isAlive(pid));
+}
+
 function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -187,7 +209,7 @@ async function writeFileSynced(file: string, data: Uint8Array | string, fsync: b
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: { fsync?: boolean } = {}): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.${TEMP_HOST}.tmp`;
   try {
     await writeFileSynced(tmp, data, options.fsync ?? false);
     await fs.rename(tmp, file);
@@ -278,23 +300,22 @@ export class FsCache implements Cache {
     return { cleaned: await this.cleanStaleTmp() };
   }
 
-  /** Removes `tmp/` dirs whose writer process is gone; returns their names. */
+  /** Removes `tmp/` dirs whose writer process on this machine is gone (see {@link TEMP_HOST}); returns their names. */
   async cleanStaleTmp(): Promise<string[]> {
     const tmp = path.join(this.root, 'tmp');
     const names = await fs.readdir(tmp).catch(() => [] as string[]);
     const cleaned: string[] = [];
     for (const name of names) {
-      const pid = Number(name.split('.')[1]);
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+      // `<label>.<pid>.<random>.<host>`
+      if (!staleHere(name.split('.'), 1)) continue;
       await fs.rm(path.join(tmp, name), { recursive: true, force: true });
       cleaned.push(name);
     }
-    // Run-index temp files: `<sha>.json.<pid>.<random>.tmp`.
+    // Run-index temp files: `<sha>.json.<pid>.<random>.<host>.tmp`.
     const runs = path.join(this.root, 'runs');
     for (const name of await fs.readdir(runs).catch(() => [] as string[])) {
       if (!name.endsWith('.tmp')) continue;
-      const pid = Number(name.split('.')[2]);
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+      if (!staleHere(name.split('.'), 2)) continue;
       await fs.rm(path.join(runs, name), { force: true });
       cleaned.push(`runs/${name}`);
     }
@@ -306,7 +327,7 @@ export class FsCache implements Cache {
   }
 
   private tmpDir(label: string): string {
-    return path.join(this.root, 'tmp', `${label}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    return path.join(this.root, 'tmp', `${label}.${process.pid}.${randomBytes(6).toString('hex')}.${TEMP_HOST}`);
   }
 
   async has(key: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeFingerprint } from '../../src/cache/fingerprint.js';
-import { FsCache, type EntryMeta } from '../../src/cache/store.js';
+import { FsCache, TEMP_HOST, type EntryMeta } from '../../src/cache/store.js';
 import { cacheMessages } from '../../src/messages/engine.js';
 
 const fp = (n: number) =>
@@ -180,5 +180,19 @@ describe('FsCache', () => {
     const { cleaned } = await reopened.init();
     expect(cleaned.sort()).toEqual([path.basename(deadDir), `runs/${path.basename(deadRun)}`].sort());
     expect(await fs.readdir(path.join(root, 'tmp'))).toEqual([path.basename(liveDir)]);
+  });
+
+  it('on a shared cache, judges only the temp names of this machine (a pid says nothing about another host)', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const mineDir = path.join(root, 'tmp', `${'a'.repeat(64)}.${dead}.abc.${TEMP_HOST}`);
+    const otherDir = path.join(root, 'tmp', `${'b'.repeat(64)}.${dead}.abc.node-17`);
+    const mineRun = path.join(root, 'runs', `${'c'.repeat(64)}.json.${dead}.abcd.${TEMP_HOST}.tmp`);
+    const otherRun = path.join(root, 'runs', `${'d'.repeat(64)}.json.${dead}.abcd.node-17.tmp`);
+    for (const d of [mineDir, otherDir]) await fs.mkdir(d, { recursive: true });
+    for (const f of [mineRun, otherRun]) await fs.writeFile(f, '{');
+    const { cleaned } = await new FsCache(root).init();
+    expect(cleaned.sort()).toEqual([path.basename(mineDir), `runs/${path.basename(mineRun)}`].sort());
+    expect(await fs.readdir(path.join(root, 'tmp'))).toEqual([path.basename(otherDir)]);
+    expect((await fs.readdir(path.join(root, 'runs'))).filter((n) => n.endsWith('.tmp'))).toEqual([path.basename(otherRun)]);
   });
 });
