@@ -70,6 +70,11 @@ export type CacheFailure =
   | { readonly reason: 'missing'; readonly key: string }
   | { readonly reason: 'corrupt'; readonly key: string; readonly detail: string };
 
+/** A read failure in words for a message: what is wrong with a corrupt entry, or 'missing'. */
+export function cacheFailureDetail(f: CacheFailure): string {
+  return f.reason === 'corrupt' ? f.detail : 'missing';
+}
+
 /** Why a write failed (disk full, permissions, a bad file name from a stage). */
 export interface CacheWriteFailure {
   readonly reason: 'write-failed';
@@ -437,7 +442,7 @@ export class FsCache implements Cache {
         await fs.rm(tmp, { recursive: true, force: true });
         const existing = await this.read(key);
         if (existing.ok) return existing;
-        return err({ reason: 'write-failed', key, detail: M.lostRaceToCorrupt(existing.error.reason === 'corrupt' ? existing.error.detail : 'missing') });
+        return err({ reason: 'write-failed', key, detail: M.lostRaceToCorrupt(cacheFailureDetail(existing.error)) });
       }
       if (this.fsync) await syncDir(path.dirname(target));
       return ok({ key, dir: target, manifest, result: JSON.parse(resultText) as JsonValue });

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../config/types.js';
-import { packageVersion as resolvePackageVersion } from '../numerics/packages.js';
+import { packageVersion } from '../numerics/packages.js';
 
 /** The catapult checkout: the nearest ancestor of this file holding package.json named "catapult". */
 export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -50,11 +50,6 @@ export function gitInfo(root: string): GitInfo {
 }
 
 const require = createRequire(import.meta.url);
-
-/** Version of an installed package, or null (one resolver for the whole project: src/numerics/packages.ts). */
-export function packageVersion(name: string, root: string): string | null {
-  return resolvePackageVersion(name, root);
-}
 
 /** Packages that shape charts and the report; shown in provenance. */
 export const REPORT_PACKAGES = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'];

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FsCache } from '../cache/store.js';
-import { DATA_ROOT_ENV, loadPipeline, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
+import { DATA_ROOT_ENV, loadPipeline, loadPipelineText, formatConfigFailures, type LoadedPipeline } from '../config/index.js';
 import { hashCode } from '../cache/fingerprint.js';
 import { hashJson } from '../core/json.js';
 import type { PipelineConfig } from '../config/types.js';
@@ -166,8 +166,9 @@ export function loadValidated(
   cacheDir: string,
 ): Result<LoadedPipeline, ConfigFailure[]> {
   const opts = { profile: common.profile, sets: common.sets, env };
-  const full = (): Result<LoadedPipeline, ConfigFailure[]> => {
-    const loaded = loadPipeline(common.config, opts);
+  /** Load and check the file (its text when already read: the memo key and the config then come from one read). */
+  const full = (text?: string): Result<LoadedPipeline, ConfigFailure[]> => {
+    const loaded = text === undefined ? loadPipeline(common.config, opts) : loadPipelineText(text, common.config, opts);
     if (!loaded.ok) return loaded;
     const claimErrors = checkClaims(loaded.value);
     return claimErrors.length ? err(claimErrors) : loaded;
@@ -192,7 +193,7 @@ export function loadValidated(
     const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedConfig;
     let real: Result<LoadedPipeline, ConfigFailure[]> | undefined;
     const delegate = (): LoadedPipeline | undefined => {
-      real ??= full();
+      real ??= full(text);
       return real.ok ? real.value : undefined;
     };
     return ok({
@@ -208,7 +209,7 @@ export function loadValidated(
   } catch {
     /* not cached (or unreadable): validate and save */
   }
-  const loaded = full();
+  const loaded = full(text);
   if (loaded.ok) {
     const { config, profile, profiles, file } = loaded.value;
     const saved: SavedConfig = { config, profile, profiles, file, text };

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import pLimit from 'p-limit';
-import type { CacheEntry } from '../cache/store.js';
+import { cacheFailureDetail, type CacheEntry } from '../cache/store.js';
 import { sha256 } from '../core/json.js';
 import { err } from '../core/result.js';
 import type { ArtifactInput, StageInstance } from '../core/stage.js';
@@ -240,7 +240,7 @@ export async function execute(plan: ExecutionPlan, options: ExecuteOptions): Pro
         'stored' in value
           ? // A remote job stored the entry itself: verify it by reading it back.
             await ioLimit(() => cache.read(writeKey)).then((r) =>
-              r.ok ? r : err({ detail: M.remoteEntryUnreadable(r.error.reason === 'corrupt' ? r.error.detail : r.error.reason) }),
+              r.ok ? r : err({ detail: M.remoteEntryUnreadable(cacheFailureDetail(r.error)) }),
             )
           : await cache.write(
               writeKey,

@@ -15,6 +15,19 @@ export interface ContextBase {
 export type StageRegistry = Partial<Record<StageKind, StageImpl>>;
 
 /**
+ * Imports a registry module (stages/index) in a fresh thread or process and
+ * lets it prepare the numerics there (`prepareWorker`). Shared by the pool
+ * worker and the Slurm node side; throws with a message when the module does
+ * not load, has no `registry`, or refuses the worker options.
+ */
+export async function loadRegistryModule(href: string, workerOptions: unknown): Promise<{ registry: StageRegistry; backend: string }> {
+  const mod = (await import(href)) as { registry?: StageRegistry; prepareWorker?: (options: unknown) => Promise<{ backend: string }> };
+  if (!mod.registry || typeof mod.registry !== 'object') throw new Error(`${href} does not export "registry"`);
+  const backend = typeof mod.prepareWorker === 'function' ? (await mod.prepareWorker(workerOptions)).backend : 'none';
+  return { registry: mod.registry, backend };
+}
+
+/**
  * Runs one stage in the current thread and turns a throw into a `StageFailure`.
  * Shared by the in-process runner and the worker entry so both behave the same.
  */

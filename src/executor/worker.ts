@@ -5,31 +5,22 @@
  * log and progress back. See {@link WorkerPoolRunner}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { StageImpl, StageKind } from '../core/stage.js';
-import { runStage } from './in-process.js';
+import { loadRegistryModule, runStage, type StageRegistry } from './in-process.js';
 import type { RunRequest, WorkerBoot, WorkerMessage } from './protocol.js';
-
-interface RegistryModule {
-  registry?: Partial<Record<StageKind, StageImpl>>;
-  prepareWorker?: (options: unknown) => Promise<{ backend: string }>;
-}
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run inside a worker thread');
 const boot = workerData as WorkerBoot;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
-let mod: RegistryModule;
+let registry: StageRegistry = {};
 let backend = 'none';
 try {
-  mod = (await import(boot.registryModule)) as RegistryModule;
-  if (!mod.registry || typeof mod.registry !== 'object') throw new Error(`${boot.registryModule} does not export "registry"`);
-  if (typeof mod.prepareWorker === 'function') backend = (await mod.prepareWorker(boot.workerOptions)).backend;
+  ({ registry, backend } = await loadRegistryModule(boot.registryModule, boot.workerOptions));
 } catch (e) {
+  // the pool terminates this worker
   post({ type: 'init-failed', message: e instanceof Error ? e.message : String(e) });
-  mod = {}; // the pool terminates this worker
 }
-const registry = mod.registry ?? {};
 // The pool terminates a worker to abort it, so the stage's signal never fires here.
 const never = new AbortController().signal;
 

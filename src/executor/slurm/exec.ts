@@ -16,12 +16,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { FsCache, writeFileAtomic } from '../../cache/store.js';
+import { FsCache, cacheFailureDetail, writeFileAtomic } from '../../cache/store.js';
 import { err, ok, type Result } from '../../core/result.js';
-import type { ArtifactInput, StageImpl, StageKind } from '../../core/stage.js';
+import type { ArtifactInput, StageKind } from '../../core/stage.js';
 import { slurmMessages as M } from '../../messages/slurm.js';
 import { failureMessage } from '../execute.js';
-import { runStage } from '../in-process.js';
+import { loadRegistryModule, runStage } from '../in-process.js';
 import { BATCH_VERSION, reportPath, type BatchFile, type TaskReport, type TaskSpec } from './batch.js';
 
 export type ExecFailure =
@@ -39,11 +39,6 @@ export interface ExecOptions {
   readonly codeHash: (kind: StageKind) => string;
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
-}
-
-interface RegistryModule {
-  registry?: Partial<Record<StageKind, StageImpl>>;
-  prepareWorker?: (options: unknown) => Promise<{ backend: string }>;
 }
 
 export async function readBatch(file: string): Promise<Result<BatchFile, ExecFailure>> {
@@ -82,7 +77,9 @@ export async function execTask(batchFile: string, index: number, options: ExecOp
 }
 
 async function execOne(batch: BatchFile, task: TaskSpec, options: ExecOptions): Promise<Result<{ alreadyCached: boolean }, ExecFailure>> {
-  const cache = await FsCache.open(batch.cacheDir);
+  // Not FsCache.open: the submitter made the folders and cleans up after dead writers; a thousand tasks
+  // each listing tmp/ and runs/ on the shared filesystem would do that work a thousand times over.
+  const cache = new FsCache(batch.cacheDir);
   if (!task.replace) {
     const prior = await cache.read(task.key);
     if (prior.ok) return ok({ alreadyCached: true });
@@ -94,22 +91,21 @@ async function execOne(batch: BatchFile, task: TaskSpec, options: ExecOptions): 
   const inputs: ArtifactInput[] = [];
   for (const dep of task.inputs) {
     const e = await cache.read(dep.key);
-    if (!e.ok) return err({ reason: 'input-missing', message: M.inputMissing(dep.id, dep.key, e.error.reason === 'corrupt' ? e.error.detail : 'missing') });
+    if (!e.ok) return err({ reason: 'input-missing', message: M.inputMissing(dep.id, dep.key, cacheFailureDetail(e.error)) });
     inputs.push({ id: dep.id, kind: dep.kind, key: e.value.key, result: e.value.result, dir: e.value.dir });
   }
-  let mod: RegistryModule;
-  let backend = 'none';
+  let loaded: Awaited<ReturnType<typeof loadRegistryModule>>;
   try {
-    mod = (await import(options.registryModule.href)) as RegistryModule;
-    if (typeof mod.prepareWorker === 'function') backend = (await mod.prepareWorker(batch.workerOptions)).backend;
+    loaded = await loadRegistryModule(options.registryModule.href, batch.workerOptions);
   } catch (e) {
     return err({ reason: 'init-failed', message: e instanceof Error ? e.message : String(e) });
   }
+  const { registry, backend } = loaded;
   const startedAt = new Date();
   const t = performance.now();
   const signal = options.signal ?? new AbortController().signal;
   const res = await runStage(
-    mod.registry?.[task.instance.kind],
+    registry[task.instance.kind],
     task.instance,
     task.key,
     inputs,

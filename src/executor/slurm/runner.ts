@@ -162,7 +162,7 @@ export class SlurmRunner implements StageRunner {
       for (let i = 0; i < list.length; ) {
         const chunk = list.slice(i, i + this.chunkLimit);
         i += chunk.length;
-        if ((await this.submit(chunk[0]!.instance.kind, chunk)) === 'refused') {
+        if ((await this.submit(chunk)) === 'refused') {
           // submit-limit: hold the chunk and everything after it until running jobs finish
           this.queue.unshift(...chunk, ...list.slice(i), ...lists.slice(k + 1).flat());
           this.schedulePoll();
@@ -176,7 +176,8 @@ export class SlurmRunner implements StageRunner {
   }
 
   /** Writes the batch and submits it; 'refused' when a submit limit says "not now" (the caller requeues). */
-  private async submit(kind: StageKind, chunk: Task[]): Promise<'submitted' | 'failed' | 'refused'> {
+  private async submit(chunk: Task[]): Promise<'submitted' | 'failed' | 'refused'> {
+    const kind = chunk[0]!.instance.kind;
     if (this.fatalMessage !== undefined) {
       for (const t of chunk) t.finish(err({ reason: 'submit-failed', message: this.fatalMessage }));
       return 'failed';
@@ -190,7 +191,6 @@ export class SlurmRunner implements StageRunner {
     const array = chunk.length > 1;
     try {
       await fs.mkdir(logs, { recursive: true });
-      await fs.mkdir(path.join(this.runDir, 'results'), { recursive: true });
       if (!this.announced) {
         this.announced = true;
         o.notice(M.runFolder(this.runDir));
@@ -327,8 +327,10 @@ export class SlurmRunner implements StageRunner {
 
   /** A job left the queue: success when it completed and its entry is in the cache, else a failure with its log. */
   private async conclude(t: Task, rec: JobRecord | undefined): Promise<void> {
-    const report = await readReport(reportPath(this.runDir, t.target.key));
     const stored = await this.options.cache.has(t.target.key);
+    // the common case needs no report: completed, entry there
+    if (rec?.state === 'COMPLETED' && stored) return t.finish(ok({ stored: true }));
+    const report = await readReport(reportPath(this.runDir, t.target.key));
     const jobId = t.jobId!;
     const log = t.log!;
     if (rec?.state === 'COMPLETED' || (rec === undefined && report?.ok === true)) {

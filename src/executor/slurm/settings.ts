@@ -29,8 +29,7 @@ export interface SlurmSettings {
 }
 
 /** Built-in requests: small for bookkeeping stages, long for training runs. */
-export const DEFAULT_RESOURCES: Readonly<Record<'default' | StageKind, ResolvedResources>> = {
-  default: { cpus: 1, mem: '4G', time: '01:00:00' },
+export const DEFAULT_RESOURCES: Readonly<Record<StageKind, ResolvedResources>> = {
   dataset: { cpus: 1, mem: '4G', time: '01:00:00' },
   init: { cpus: 1, mem: '4G', time: '01:00:00' },
   train: { cpus: 1, mem: '8G', time: '1-00:00:00' },
